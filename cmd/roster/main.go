@@ -1,0 +1,465 @@
+// Command roster is Roster's single binary: the server and the operator
+// CLI. This file only parses arguments and wires packages together.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/store/sqlite"
+)
+
+const usage = `roster: SCIM 2.0 provisioning and team directory
+
+Usage:
+  roster serve        [--addr 127.0.0.1:8080] [--data-dir DIR] [--public-url URL]
+  roster team create  --data-dir DIR --name NAME --admin-email EMAIL [--json]
+  roster team list    --data-dir DIR [--json]
+  roster scim enable  --data-dir DIR --team SLUG
+  roster scim disable --data-dir DIR --team SLUG
+  roster scim-key create --data-dir DIR --team SLUG --name NAME [--expires-in 2160h] [--json]
+  roster scim-key list   --data-dir DIR --team SLUG [--json]
+  roster scim-key revoke --data-dir DIR --team SLUG --id ID
+  roster invite create   --data-dir DIR --team SLUG --email EMAIL [--role Developer] [--json]
+  roster audit           --data-dir DIR --team SLUG [--limit 50] [--json]
+
+Every command reads ROSTER_DATA_DIR when --data-dir is not given, and works
+while a server runs on the same data dir, taking effect at once.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "roster:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		cmd, rest = cmd+" "+rest[0], rest[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "team create":
+		return teamCreate(ctx, rest, stdout)
+	case "team list":
+		return teamList(ctx, rest, stdout)
+	case "scim enable", "scim disable":
+		return scimToggle(ctx, rest, stdout, cmd == "scim enable")
+	case "scim-key create":
+		return keyCreate(ctx, rest, stdout)
+	case "scim-key list":
+		return keyList(ctx, rest, stdout)
+	case "scim-key revoke":
+		return keyRevoke(ctx, rest, stdout)
+	case "invite create":
+		return inviteCreate(ctx, rest, stdout)
+	case "audit":
+		return auditList(ctx, rest, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// common flags of every command that opens the store.
+type storeFlags struct {
+	dataDir string
+}
+
+func (f *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.dataDir, "data-dir", envOr("ROSTER_DATA_DIR", "./roster-data"), "directory of the embedded store (env ROSTER_DATA_DIR)")
+}
+
+func (f *storeFlags) open(ctx context.Context) (store.Store, error) {
+	return sqlite.Open(ctx, f.dataDir)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%s: %w", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+func required(name, v string) error {
+	if strings.TrimSpace(v) == "" {
+		return fmt.Errorf("--%s is required", name)
+	}
+	return nil
+}
+
+var cliActor = service.Actor{Kind: "cli", Name: "operator"}
+
+func withService(ctx context.Context, sf storeFlags, fn func(*service.Service) error) error {
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(service.New(st, slog.New(slog.NewTextHandler(io.Discard, nil))))
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", envOr("ROSTER_ADDR", "127.0.0.1:8080"), "listen address (env ROSTER_ADDR)")
+	publicURL := fs.String("public-url", os.Getenv("ROSTER_PUBLIC_URL"), "external origin, e.g. https://roster.example.com (env ROSTER_PUBLIC_URL)")
+	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest accepted request body")
+	logFormat := fs.String("log-format", envOr("ROSTER_LOG_FORMAT", "text"), "log format: text or json")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logFormat == "json" {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(httpapi.ContextHandler{Handler: h})
+
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	api := httpapi.New(service.New(st, log), log, httpapi.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := httpapi.NewHTTPServer(*addr, api, log)
+	api.SetReady(true)
+	base := "http://" + ln.Addr().String() + httpapi.SCIMPrefix
+	if *publicURL != "" {
+		base = strings.TrimSuffix(*publicURL, "/") + httpapi.SCIMPrefix
+	}
+	fmt.Fprintf(stdout, `Roster is serving on http://%s (data in %s)
+SCIM base URL: %s
+
+To get a SCIM API key, in another terminal:
+  roster team create --data-dir %s --name "Acme" --admin-email admin@acme.example
+  roster scim enable --data-dir %s --team acme
+  roster scim-key create --data-dir %s --team acme --name okta
+(with "go run ./cmd/roster" in place of "roster" from a source checkout)
+`, ln.Addr(), sf.dataDir, base, sf.dataDir, sf.dataDir, sf.dataDir)
+	log.Info("serving", "addr", ln.Addr().String(), "scim_base_url", base)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func teamCreate(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("team create", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	name := fs.String("name", "", "team name")
+	admin := fs.String("admin-email", "", "email of the team's first admin")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := errors.Join(required("name", *name), required("admin-email", *admin)); err != nil {
+		return err
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		t, err := svc.CreateTeam(ctx, *name, *admin, cliActor)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(stdout, teamJSON(t))
+		}
+		fmt.Fprintf(stdout, "Created team %q with slug %s (id %s). Admin: %s\nNext: roster scim enable --team %s\n", t.Name, t.Slug, t.ID, t.AdminEmail, t.Slug)
+		return nil
+	})
+}
+
+func teamJSON(t store.Team) map[string]any {
+	return map[string]any{"id": t.ID, "slug": t.Slug, "name": t.Name, "admin_email": t.AdminEmail,
+		"scim_enabled": t.SCIMEnabled, "created_at": t.Created.UTC().Format(time.RFC3339)}
+}
+
+func teamList(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("team list", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		teams, err := svc.Teams(ctx)
+		if err != nil {
+			return err
+		}
+		out := make([]any, 0, len(teams))
+		for _, t := range teams {
+			out = append(out, teamJSON(t))
+			if !*asJSON {
+				fmt.Fprintf(stdout, "%s\t%s\tscim=%v\t%s\n", t.Slug, t.ID, t.SCIMEnabled, t.Name)
+			}
+		}
+		if *asJSON {
+			return printJSON(stdout, out)
+		}
+		return nil
+	})
+}
+
+func teamFlag(fs *flag.FlagSet) *string { return fs.String("team", "", "team slug") }
+
+func scimToggle(ctx context.Context, args []string, stdout io.Writer, on bool) error {
+	name := "scim disable"
+	if on {
+		name = "scim enable"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	team := teamFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required("team", *team); err != nil {
+		return err
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		t, err := svc.SetSCIM(ctx, *team, on, cliActor)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(stdout, teamJSON(t))
+		}
+		state := "disabled"
+		if on {
+			state = "enabled"
+		}
+		fmt.Fprintf(stdout, "SCIM provisioning %s for team %s\n", state, t.Slug)
+		return nil
+	})
+}
+
+func keyJSON(k store.SCIMKey, now time.Time) map[string]any {
+	ts := func(t *time.Time) any {
+		if t == nil {
+			return nil
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	return map[string]any{
+		"id": k.ID, "name": k.Name, "prefix": k.Prefix, "status": service.KeyStatus(k, now),
+		"created_by": k.CreatedBy, "created_at": k.Created.UTC().Format(time.RFC3339),
+		"expires_at": ts(k.ExpiresAt), "revoked_at": ts(k.RevokedAt), "last_used_at": ts(k.LastUsedAt), "last_used_ip": k.LastUsedIP,
+	}
+}
+
+func keyCreate(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("scim-key create", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	team := teamFlag(fs)
+	name := fs.String("name", "", "a name for the key, such as the IdP it is for")
+	expiresIn := fs.Duration("expires-in", 0, "lifetime of the key (e.g. 2160h); 0 means it never expires")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := errors.Join(required("team", *team), required("name", *name)); err != nil {
+		return err
+	}
+	if *expiresIn < 0 {
+		return errors.New("--expires-in must not be negative")
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		var exp *time.Time
+		if *expiresIn > 0 {
+			t := svc.Now().Add(*expiresIn)
+			exp = &t
+		}
+		nk, err := svc.CreateKey(ctx, *team, *name, exp, cliActor)
+		if err != nil {
+			return err
+		}
+		out := keyJSON(nk.Key, svc.Now())
+		out["token"] = nk.Token
+		out["team"] = *team
+		if *asJSON {
+			return printJSON(stdout, out)
+		}
+		fmt.Fprintf(stdout, "SCIM API key %q created for team %s. It is shown only this once:\n\n  %s\n\nPaste it into your IdP as the API token (Authorization: Bearer <key>).\n", nk.Key.Name, *team, nk.Token)
+		return nil
+	})
+}
+
+func keyList(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("scim-key list", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	team := teamFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required("team", *team); err != nil {
+		return err
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		keys, err := svc.ListKeys(ctx, *team)
+		if err != nil {
+			return err
+		}
+		now := svc.Now()
+		out := make([]any, 0, len(keys))
+		for _, k := range keys {
+			out = append(out, keyJSON(k, now))
+			if !*asJSON {
+				fmt.Fprintf(stdout, "%s\t%s\t%s…\t%s\n", k.ID, service.KeyStatus(k, now), k.Prefix, k.Name)
+			}
+		}
+		if *asJSON {
+			return printJSON(stdout, out)
+		}
+		return nil
+	})
+}
+
+func keyRevoke(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("scim-key revoke", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	team := teamFlag(fs)
+	id := fs.String("id", "", "key id")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := errors.Join(required("team", *team), required("id", *id)); err != nil {
+		return err
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		if err := svc.RevokeKey(ctx, *team, *id, cliActor); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "key %s revoked\n", *id)
+		return nil
+	})
+}
+
+func inviteCreate(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("invite create", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	team := teamFlag(fs)
+	email := fs.String("email", "", "email to invite")
+	role := fs.String("role", service.RoleDeveloper, "role on joining")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := errors.Join(required("team", *team), required("email", *email)); err != nil {
+		return err
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		inv, err := svc.CreateInvite(ctx, *team, *email, *role, cliActor)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(stdout, map[string]any{"id": inv.ID, "email": inv.Email, "role": inv.Role, "status": inv.Status,
+				"created_at": inv.Created.UTC().Format(time.RFC3339)})
+		}
+		fmt.Fprintf(stdout, "invited %s as %s (invite %s)\n", inv.Email, inv.Role, inv.ID)
+		return nil
+	})
+}
+
+func auditList(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	team := teamFlag(fs)
+	limit := fs.Int("limit", 50, "how many events, newest first")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required("team", *team); err != nil {
+		return err
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		events, err := svc.Audit(ctx, *team, *limit)
+		if err != nil {
+			return err
+		}
+		out := make([]any, 0, len(events))
+		for _, e := range events {
+			var detail any
+			_ = json.Unmarshal([]byte(e.Detail), &detail)
+			out = append(out, map[string]any{"id": e.ID, "at": e.At.UTC().Format(time.RFC3339Nano), "actor": e.Actor, "action": e.Action,
+				"target": e.TargetType + ":" + e.TargetID, "target_type": e.TargetType, "target_id": e.TargetID,
+				"detail": detail, "request_id": e.RequestID, "ip": e.IP})
+			if !*asJSON {
+				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s:%s\n", e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, e.TargetType, e.TargetID)
+			}
+		}
+		if *asJSON {
+			return printJSON(stdout, out)
+		}
+		return nil
+	})
+}

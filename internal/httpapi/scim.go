@@ -1,0 +1,466 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/rosterhq/roster/internal/scim"
+	"github.com/rosterhq/roster/internal/scim/filter"
+	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+type principalKey struct{}
+
+func principal(r *http.Request) service.Principal {
+	p, _ := r.Context().Value(principalKey{}).(service.Principal)
+	return p
+}
+
+// authed authenticates the team's SCIM key before h runs; every handler
+// behind it sees only its key's team.
+func (s *Server) authed(h handler) http.Handler {
+	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.svc.Authenticate(r.Context(), bearerToken(r), clientIP(r))
+		if err != nil {
+			return err
+		}
+		ctx := context.WithValue(r.Context(), principalKey{}, p)
+		return h(w, r.WithContext(ctx))
+	})
+}
+
+// bearerToken reads "Authorization: Bearer <key>". Okta's header-token
+// mode may send the key bare, without the scheme, so that is accepted too.
+func bearerToken(r *http.Request) string {
+	h := strings.TrimSpace(r.Header.Get("Authorization"))
+	if scheme, rest, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(rest)
+	}
+	if strings.HasPrefix(h, service.TokenPrefix) {
+		return h
+	}
+	return ""
+}
+
+func (s *Server) actor(r *http.Request) service.Actor {
+	p := principal(r)
+	return service.Actor{Kind: "scim-key", ID: p.Key.ID, Name: p.Key.Name, RequestID: RequestID(r.Context()), IP: clientIP(r)}
+}
+
+// readBody reads a JSON request body. application/scim+json and
+// application/json are accepted with or without a charset, and so is a
+// missing Content-Type (early Okta tests omit it).
+func readBody(r *http.Request) (map[string]any, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != scim.MediaType && mt != "application/json") {
+			return nil, scim.Errorf(http.StatusUnsupportedMediaType, "", "Content-Type %q is not supported; send application/scim+json or application/json", ct)
+		}
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, scim.Errorf(http.StatusRequestEntityTooLarge, "", "request body is larger than the limit of %d bytes", mbe.Limit)
+		}
+		return nil, scim.BadRequest(scim.InvalidSyntax, "could not read the request body: %v", err)
+	}
+	return scim.DecodeObject(b)
+}
+
+func readPatch(r *http.Request) ([]scim.PatchOperation, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(body)
+	return scim.ParsePatch(b)
+}
+
+// listQuery is a list request from the query string or a SearchRequest.
+type listQuery struct {
+	filter     string
+	startIndex string
+	count      string
+	attributes string
+	excluded   string
+}
+
+func queryFromURL(r *http.Request) listQuery {
+	q := r.URL.Query()
+	// Parameter names are matched case-insensitively: MS-PM2 sends startindex.
+	get := func(name string) string {
+		for k, v := range q {
+			if strings.EqualFold(k, name) && len(v) > 0 {
+				return v[0]
+			}
+		}
+		return ""
+	}
+	return listQuery{get("filter"), get("startIndex"), get("count"), get("attributes"), get("excludedAttributes")}
+}
+
+func queryFromSearch(r *http.Request) (listQuery, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return listQuery{}, err
+	}
+	var q listQuery
+	for k, v := range body {
+		switch strings.ToLower(k) {
+		case "filter":
+			q.filter, _ = v.(string)
+		case "startindex":
+			q.startIndex = fmt.Sprint(v)
+		case "count":
+			q.count = fmt.Sprint(v)
+		case "attributes":
+			q.attributes = joinList(v)
+		case "excludedattributes":
+			q.excluded = joinList(v)
+		}
+	}
+	return q, nil
+}
+
+func joinList(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case []any:
+		parts := make([]string, 0, len(t))
+		for _, e := range t {
+			if s, ok := e.(string); ok {
+				parts = append(parts, s)
+			}
+		}
+		return strings.Join(parts, ",")
+	}
+	return ""
+}
+
+// parseList applies RFC 7644 §3.4.2.4: startIndex below 1 is 1, count
+// below 0 is 0, and count above maxResults is capped.
+func (s *Server) parseList(q listQuery) (service.ListOptions, error) {
+	o := service.ListOptions{StartIndex: 1, Count: s.cfg.DefaultCount}
+	if q.startIndex != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(q.startIndex))
+		if err != nil {
+			return o, scim.BadRequest(scim.InvalidValue, "startIndex must be an integer, got %q", q.startIndex)
+		}
+		o.StartIndex = max(n, 1)
+	}
+	if q.count != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(q.count))
+		if err != nil {
+			return o, scim.BadRequest(scim.InvalidValue, "count must be an integer, got %q", q.count)
+		}
+		o.Count = min(max(n, 0), s.cfg.MaxResults)
+	}
+	if strings.TrimSpace(q.filter) != "" {
+		f, err := filter.Parse(q.filter, filter.Limits{})
+		if err != nil {
+			return o, scim.BadRequest(scim.InvalidFilter, "invalid filter: %v", err)
+		}
+		o.Filter = f
+	}
+	return o, nil
+}
+
+// resourceHandlers are the endpoints of one resource type.
+type resourceHandlers struct {
+	list, search, create, get, replace, patch, delete handler
+}
+
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, status int, rt *scim.ResourceType, out map[string]any) error {
+	proj := scim.ParseProjection(r.URL.Query().Get("attributes"), r.URL.Query().Get("excludedAttributes"))
+	if status == http.StatusCreated {
+		if m, ok := out["meta"].(map[string]any); ok {
+			w.Header().Set("Location", fmt.Sprint(m["location"]))
+		}
+	}
+	writeJSON(w, status, proj.Apply(rt, out))
+	return nil
+}
+
+func (s *Server) renderUser(r *http.Request, v service.UserView) map[string]any {
+	base := s.baseURL(r)
+	var extra map[string]any
+	if len(v.Groups) > 0 {
+		groups := make([]any, len(v.Groups))
+		for i, g := range v.Groups {
+			groups[i] = map[string]any{"value": g.GroupID, "display": g.Display, "$ref": base + "/Groups/" + g.GroupID, "type": "direct"}
+		}
+		extra = map[string]any{"groups": groups}
+	}
+	return scim.Render(scim.UserType, v.User.ID, v.Attrs, scim.Meta{
+		ResourceType: "User", Created: v.User.Created, LastModified: v.User.Modified,
+		Location: base + "/Users/" + v.User.ID, Version: etag(v.User.Version),
+	}, extra)
+}
+
+func (s *Server) renderGroup(r *http.Request, v service.GroupView) map[string]any {
+	base := s.baseURL(r)
+	var extra map[string]any
+	if v.Members != nil {
+		members := make([]any, len(v.Members))
+		for i, m := range v.Members {
+			members[i] = map[string]any{"value": m.UserID, "display": m.Display, "$ref": base + "/Users/" + m.UserID, "type": "User"}
+		}
+		extra = map[string]any{"members": members}
+	}
+	return scim.Render(scim.GroupType, v.Group.ID, v.Attrs, scim.Meta{
+		ResourceType: "Group", Created: v.Group.Created, LastModified: v.Group.Modified,
+		Location: base + "/Groups/" + v.Group.ID, Version: etag(v.Group.Version),
+	}, extra)
+}
+
+func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
+
+func projection(r *http.Request) scim.Projection {
+	return scim.ParseProjection(r.URL.Query().Get("attributes"), r.URL.Query().Get("excludedAttributes"))
+}
+
+func (s *Server) userHandlers() resourceHandlers {
+	rt := scim.UserType
+	list := func(w http.ResponseWriter, r *http.Request, q listQuery) error {
+		o, err := s.parseList(q)
+		if err != nil {
+			return err
+		}
+		proj := scim.ParseProjection(q.attributes, q.excluded)
+		o.WithRelated = proj.Returns(rt, "groups")
+		users, total, err := s.svc.ListUsers(r.Context(), principal(r), o)
+		if err != nil {
+			return err
+		}
+		res := make([]any, len(users))
+		for i, u := range users {
+			res[i] = proj.Apply(rt, s.renderUser(r, u))
+		}
+		writeJSON(w, http.StatusOK, scim.NewList(total, o.StartIndex, res))
+		return nil
+	}
+	return resourceHandlers{
+		list: func(w http.ResponseWriter, r *http.Request) error { return list(w, r, queryFromURL(r)) },
+		search: func(w http.ResponseWriter, r *http.Request) error {
+			q, err := queryFromSearch(r)
+			if err != nil {
+				return err
+			}
+			return list(w, r, q)
+		},
+		create: func(w http.ResponseWriter, r *http.Request) error {
+			body, err := readBody(r)
+			if err != nil {
+				return err
+			}
+			v, err := s.svc.CreateUser(r.Context(), principal(r), s.actor(r), body)
+			if err != nil {
+				return err
+			}
+			return s.respond(w, r, http.StatusCreated, rt, s.renderUser(r, v))
+		},
+		get: func(w http.ResponseWriter, r *http.Request) error {
+			v, err := s.svc.GetUser(r.Context(), principal(r), r.PathValue("id"), projection(r).Returns(rt, "groups"))
+			if err != nil {
+				return err
+			}
+			return s.respond(w, r, http.StatusOK, rt, s.renderUser(r, v))
+		},
+		replace: func(w http.ResponseWriter, r *http.Request) error {
+			body, err := readBody(r)
+			if err != nil {
+				return err
+			}
+			v, err := s.svc.ReplaceUser(r.Context(), principal(r), s.actor(r), r.PathValue("id"), body)
+			if err != nil {
+				return err
+			}
+			return s.userWithGroups(w, r, v)
+		},
+		patch: func(w http.ResponseWriter, r *http.Request) error {
+			ops, err := readPatch(r)
+			if err != nil {
+				return err
+			}
+			v, err := s.svc.PatchUser(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ops)
+			if err != nil {
+				return err
+			}
+			return s.userWithGroups(w, r, v)
+		},
+		delete: func(w http.ResponseWriter, r *http.Request) error {
+			if err := s.svc.DeleteUser(r.Context(), principal(r), s.actor(r), r.PathValue("id")); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		},
+	}
+}
+
+// userWithGroups answers a write with the full user, groups included.
+func (s *Server) userWithGroups(w http.ResponseWriter, r *http.Request, v service.UserView) error {
+	full, err := s.svc.GetUser(r.Context(), principal(r), v.User.ID, projection(r).Returns(scim.UserType, "groups"))
+	if err != nil {
+		return err
+	}
+	return s.respond(w, r, http.StatusOK, scim.UserType, s.renderUser(r, full))
+}
+
+func (s *Server) groupHandlers() resourceHandlers {
+	rt := scim.GroupType
+	list := func(w http.ResponseWriter, r *http.Request, q listQuery) error {
+		o, err := s.parseList(q)
+		if err != nil {
+			return err
+		}
+		proj := scim.ParseProjection(q.attributes, q.excluded)
+		o.WithRelated = proj.Returns(rt, "members")
+		groups, total, err := s.svc.ListGroups(r.Context(), principal(r), o)
+		if err != nil {
+			return err
+		}
+		res := make([]any, len(groups))
+		for i, g := range groups {
+			if o.WithRelated && g.Members == nil {
+				g.Members = []store.MemberRef{}
+			}
+			res[i] = proj.Apply(rt, s.renderGroup(r, g))
+		}
+		writeJSON(w, http.StatusOK, scim.NewList(total, o.StartIndex, res))
+		return nil
+	}
+	return resourceHandlers{
+		list: func(w http.ResponseWriter, r *http.Request) error { return list(w, r, queryFromURL(r)) },
+		search: func(w http.ResponseWriter, r *http.Request) error {
+			q, err := queryFromSearch(r)
+			if err != nil {
+				return err
+			}
+			return list(w, r, q)
+		},
+		create: func(w http.ResponseWriter, r *http.Request) error {
+			body, err := readBody(r)
+			if err != nil {
+				return err
+			}
+			v, err := s.svc.CreateGroup(r.Context(), principal(r), s.actor(r), body)
+			if err != nil {
+				return err
+			}
+			return s.respond(w, r, http.StatusCreated, rt, s.renderGroup(r, v))
+		},
+		get: func(w http.ResponseWriter, r *http.Request) error {
+			v, err := s.svc.GetGroup(r.Context(), principal(r), r.PathValue("id"), projection(r).Returns(rt, "members"))
+			if err != nil {
+				return err
+			}
+			return s.respond(w, r, http.StatusOK, rt, s.renderGroup(r, v))
+		},
+		replace: func(w http.ResponseWriter, r *http.Request) error {
+			body, err := readBody(r)
+			if err != nil {
+				return err
+			}
+			v, err := s.svc.ReplaceGroup(r.Context(), principal(r), s.actor(r), r.PathValue("id"), body)
+			if err != nil {
+				return err
+			}
+			return s.respond(w, r, http.StatusOK, rt, s.renderGroup(r, v))
+		},
+		patch: func(w http.ResponseWriter, r *http.Request) error {
+			ops, err := readPatch(r)
+			if err != nil {
+				return err
+			}
+			v, err := s.svc.PatchGroup(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ops, projection(r).Returns(rt, "members"))
+			if err != nil {
+				return err
+			}
+			return s.respond(w, r, http.StatusOK, rt, s.renderGroup(r, v))
+		},
+		delete: func(w http.ResponseWriter, r *http.Request) error {
+			if err := s.svc.DeleteGroup(r.Context(), principal(r), s.actor(r), r.PathValue("id")); err != nil {
+				return err
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		},
+	}
+}
+
+// ---- discovery ----
+
+func (s *Server) caps() scim.Capabilities {
+	return scim.Capabilities{MaxResults: s.cfg.MaxResults, MaxPayloadSize: int(s.cfg.MaxBodyBytes)}
+}
+
+// noFilter refuses a filter on discovery endpoints (RFC 7644 §4).
+func noFilter(r *http.Request) error {
+	if r.URL.Query().Get("filter") != "" {
+		return scim.Errorf(http.StatusForbidden, "", "filtering is not supported on discovery endpoints")
+	}
+	return nil
+}
+
+func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) error {
+	if err := noFilter(r); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, scim.ServiceProviderConfig(s.baseURL(r), s.caps()))
+	return nil
+}
+
+func (s *Server) resourceTypes(w http.ResponseWriter, r *http.Request) error {
+	if err := noFilter(r); err != nil {
+		return err
+	}
+	var out []any
+	for _, rt := range scim.ResourceTypes {
+		out = append(out, scim.ResourceTypeDoc(s.baseURL(r), rt))
+	}
+	writeJSON(w, http.StatusOK, scim.NewList(len(out), 1, out))
+	return nil
+}
+
+func (s *Server) resourceType(w http.ResponseWriter, r *http.Request) error {
+	for _, rt := range scim.ResourceTypes {
+		if strings.EqualFold(rt.ID, r.PathValue("id")) {
+			writeJSON(w, http.StatusOK, scim.ResourceTypeDoc(s.baseURL(r), rt))
+			return nil
+		}
+	}
+	return scim.NotFound("resource type", r.PathValue("id"))
+}
+
+func (s *Server) schemas(w http.ResponseWriter, r *http.Request) error {
+	if err := noFilter(r); err != nil {
+		return err
+	}
+	var out []any
+	for _, sc := range scim.AllSchemas {
+		out = append(out, scim.SchemaDoc(s.baseURL(r), sc))
+	}
+	writeJSON(w, http.StatusOK, scim.NewList(len(out), 1, out))
+	return nil
+}
+
+func (s *Server) schema(w http.ResponseWriter, r *http.Request) error {
+	for _, sc := range scim.AllSchemas {
+		if strings.EqualFold(sc.ID, r.PathValue("id")) {
+			writeJSON(w, http.StatusOK, scim.SchemaDoc(s.baseURL(r), sc))
+			return nil
+		}
+	}
+	return scim.NotFound("schema", r.PathValue("id"))
+}

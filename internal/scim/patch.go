@@ -1,0 +1,510 @@
+package scim
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/rosterhq/roster/internal/scim/filter"
+)
+
+// PatchOperation is one operation of a PatchOp request (RFC 7644 §3.5.2).
+type PatchOperation struct {
+	Op    string `json:"op"`
+	Path  string `json:"path,omitempty"`
+	Value any    `json:"value,omitempty"`
+}
+
+// ParsePatch decodes a PatchOp body. Operation names are case-insensitive
+// because Entra sends "Replace" and "Add" (Q1); unknown keys on an
+// operation (MS-PM's "name") are ignored.
+func ParsePatch(body []byte) ([]PatchOperation, error) {
+	m, err := DecodeObject(body)
+	if err != nil {
+		return nil, err
+	}
+	var rawOps any
+	for k, v := range m {
+		if strings.EqualFold(k, "Operations") {
+			rawOps = v
+		}
+	}
+	list, ok := rawOps.([]any)
+	if !ok || len(list) == 0 {
+		return nil, BadRequest(InvalidSyntax, "a PatchOp request needs a non-empty \"Operations\" array")
+	}
+	ops := make([]PatchOperation, 0, len(list))
+	for i, raw := range list {
+		om, ok := raw.(map[string]any)
+		if !ok {
+			return nil, BadRequest(InvalidSyntax, "operation %d is not an object", i+1)
+		}
+		var op PatchOperation
+		for k, v := range om {
+			switch strings.ToLower(k) {
+			case "op":
+				s, _ := v.(string)
+				op.Op = strings.ToLower(strings.TrimSpace(s))
+			case "path":
+				s, ok := v.(string)
+				if !ok && v != nil {
+					return nil, BadRequest(InvalidPath, "operation %d: \"path\" must be a string", i+1)
+				}
+				op.Path = strings.TrimSpace(s)
+			case "value":
+				op.Value = v
+			}
+		}
+		switch op.Op {
+		case "add", "replace", "remove":
+		default:
+			return nil, BadRequest(InvalidSyntax, "operation %d: \"op\" must be add, replace or remove, got %q", i+1, op.Op)
+		}
+		ops = append(ops, op)
+	}
+	return ops, nil
+}
+
+func opError(i int, op PatchOperation, err error) error {
+	e, ok := err.(*Error)
+	if !ok {
+		return err
+	}
+	where := op.Op
+	if op.Path != "" {
+		where += " " + op.Path
+	}
+	return &Error{Status: e.Status, ScimType: e.ScimType, Detail: fmt.Sprintf("operation %d (%s): %s", i+1, where, e.Detail), Cause: e.Cause}
+}
+
+// Patcher applies PATCH operations to a resource of one type.
+type Patcher struct {
+	Type *ResourceType
+	// ID is the resource's id: a path-less replace that restates it (Okta's
+	// group rename, OKTA-13) is accepted, a different one is refused.
+	ID string
+}
+
+// Apply applies ops in order to a copy of r and returns the result. It is
+// atomic: on any error r is untouched and the error names the failing
+// operation.
+func (p Patcher) Apply(r Resource, ops []PatchOperation) (Resource, error) {
+	out := r.Clone()
+	for i, op := range ops {
+		if err := p.apply(out, op); err != nil {
+			return nil, opError(i, op, err)
+		}
+	}
+	if err := p.checkRequired(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (p Patcher) checkRequired(r Resource) error {
+	for _, a := range p.Type.Schema.Attributes {
+		if a.Required {
+			if v, ok := r[a.Name]; !ok || v == "" {
+				return BadRequest(InvalidValue, "%q is required and can't be removed", a.Name)
+			}
+		}
+	}
+	return nil
+}
+
+func (p Patcher) apply(r Resource, op PatchOperation) error {
+	if op.Path == "" {
+		if op.Op == "remove" {
+			return BadRequest(NoTarget, "remove needs a path")
+		}
+		obj, ok := op.Value.(map[string]any)
+		if !ok {
+			return BadRequest(InvalidValue, "without a path, value must be an object of attributes")
+		}
+		// Keys of a path-less value are attribute paths: plain, dotted or
+		// URN-qualified (Q2, EN-10).
+		for k, v := range obj {
+			if err := p.applyKey(r, op.Op, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	path, err := filter.ParsePath(op.Path, filter.Limits{})
+	if err != nil {
+		return BadRequest(InvalidPath, "invalid path %q: %v", op.Path, err)
+	}
+	return p.applyPath(r, op.Op, path, op.Value, true)
+}
+
+// applyKey handles one key of a path-less add or replace.
+func (p Patcher) applyKey(r Resource, op, key string, v any) error {
+	switch {
+	case strings.EqualFold(key, "schemas"), strings.EqualFold(key, "meta"):
+		return nil
+	case strings.EqualFold(key, "id"):
+		if s, _ := v.(string); s == p.ID {
+			return nil
+		}
+		return Errorf(400, Mutability, "id is read-only")
+	}
+	if ext := p.Type.Extension(key); ext != nil {
+		// {"urn:...:enterprise:2.0:User": {"department": "x"}}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return BadRequest(InvalidValue, "extension %q must be an object", ext.ID)
+		}
+		for k2, v2 := range m {
+			path := filter.Path{Attr: filter.AttrPath{URN: ext.ID, Name: k2}}
+			if err := p.applyPath(r, op, path, v2, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	path, err := filter.ParsePath(key, filter.Limits{})
+	if err != nil {
+		return nil // not an attribute path: an unknown key, ignored (Q13)
+	}
+	return p.applyPath(r, op, path, v, false)
+}
+
+// resolve finds the schema, attribute and container map for a path. It
+// creates the extension object when create is set.
+func (p Patcher) resolve(r Resource, ap filter.AttrPath, create bool) (*Attribute, map[string]any, error) {
+	s := p.Type.Schema
+	container := map[string]any(r)
+	if ap.URN != "" && !strings.EqualFold(ap.URN, s.ID) {
+		ext := p.Type.Extension(ap.URN)
+		if ext == nil {
+			return nil, nil, nil
+		}
+		s = ext
+		m, _ := r[ext.ID].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			if create {
+				r[ext.ID] = m
+			}
+		}
+		container = m
+	}
+	if strings.EqualFold(ap.Name, "externalId") && s == p.Type.Schema {
+		return externalIDAttr, container, nil
+	}
+	return s.Attr(ap.Name), container, nil
+}
+
+var externalIDAttr = commonAttributes[1]
+
+func (p Patcher) applyPath(r Resource, op string, path filter.Path, v any, explicit bool) error {
+	a, container, err := p.resolve(r, path.Attr, op != "remove")
+	if err != nil {
+		return err
+	}
+	if a == nil {
+		if !explicit {
+			return nil // unknown key in a path-less value: ignored
+		}
+		return BadRequest(InvalidPath, "unknown attribute %q", path.Attr.String())
+	}
+	defer p.dropEmptyExtension(r)
+	if a.Mutability == ReadOnly {
+		if !explicit {
+			return nil
+		}
+		return BadRequest(Mutability, "attribute %q is read-only", a.Name)
+	}
+	sub := path.Attr.Sub
+	if path.Filter != nil {
+		sub = path.Sub
+	}
+	var sa *Attribute
+	if sub != "" {
+		if sa = a.Sub(sub); sa == nil {
+			return BadRequest(InvalidPath, "attribute %q has no sub-attribute %q", a.Name, sub)
+		}
+	}
+	switch {
+	case path.Filter != nil:
+		return applyFiltered(container, a, path.Filter, sa, op, v)
+	case sa != nil:
+		return applySub(container, a, sa, op, v)
+	default:
+		return applyWhole(container, a, op, v)
+	}
+}
+
+func (p Patcher) dropEmptyExtension(r Resource) {
+	for _, ext := range p.Type.Extensions {
+		if m, ok := r[ext.ID].(map[string]any); ok && len(m) == 0 {
+			delete(r, ext.ID)
+		}
+	}
+}
+
+// applyWhole handles a path naming a whole attribute.
+func applyWhole(c map[string]any, a *Attribute, op string, v any) error {
+	if op == "remove" {
+		if a.MultiValued && v != nil {
+			return removeValues(c, a, v)
+		}
+		delete(c, a.Name)
+		return nil
+	}
+	nv, err := NormValue(a, v)
+	if err != nil {
+		return err
+	}
+	switch {
+	case nv == nil:
+		// Setting an attribute to null or "" clears it (ELA-2, EN-11's
+		// "Replace with empty" manager removal).
+		delete(c, a.Name)
+	case a.MultiValued && op == "add":
+		cur, _ := c[a.Name].([]any)
+		for _, e := range nv.([]any) {
+			if !containsEqual(cur, e) {
+				cur = append(cur, e)
+			}
+		}
+		onePrimary(a, cur)
+		c[a.Name] = cur
+	case !a.MultiValued && a.Type == TypeComplex:
+		// add and replace on a complex attribute merge the sub-attributes
+		// given and leave the others (RFC 7644 §3.5.2.1, §3.5.2.3).
+		cur, _ := c[a.Name].(map[string]any)
+		if cur == nil {
+			cur = map[string]any{}
+		}
+		for k, sv := range nv.(map[string]any) {
+			cur[k] = sv
+		}
+		c[a.Name] = cur
+	default:
+		c[a.Name] = nv
+	}
+	return nil
+}
+
+// removeValues removes the listed elements from a multi-valued attribute:
+// Entra's remove-with-value form (Q5).
+func removeValues(c map[string]any, a *Attribute, v any) error {
+	nv, err := NormValue(a, v)
+	if err != nil {
+		return err
+	}
+	cur, _ := c[a.Name].([]any)
+	var keep []any
+	for _, e := range cur {
+		if !matchesAny(e, nv) {
+			keep = append(keep, e)
+		}
+	}
+	setOrDelete(c, a.Name, listOrNil(keep))
+	return nil
+}
+
+func matchesAny(e, list any) bool {
+	l, _ := list.([]any)
+	em, _ := e.(map[string]any)
+	for _, x := range l {
+		if xm, ok := x.(map[string]any); ok && em != nil && xm["value"] != nil {
+			if equalValues(em["value"], xm["value"]) {
+				return true
+			}
+			continue
+		}
+		if equalValues(e, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func listOrNil(l []any) any {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// applySub handles attr.sub without a filter.
+func applySub(c map[string]any, a, sa *Attribute, op string, v any) error {
+	if !a.MultiValued {
+		cur, _ := c[a.Name].(map[string]any)
+		if op == "remove" {
+			if cur != nil {
+				delete(cur, sa.Name)
+				setOrDelete(c, a.Name, emptyToNil(cur))
+			}
+			return nil
+		}
+		nv, err := NormValue(sa, v)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			cur = map[string]any{}
+		}
+		setOrDelete(cur, sa.Name, nv)
+		setOrDelete(c, a.Name, emptyToNil(cur))
+		return nil
+	}
+	// A sub-attribute of every element (emails.value): applied to each;
+	// with no element yet, add and replace create one.
+	cur, _ := c[a.Name].([]any)
+	if op != "remove" && len(cur) == 0 {
+		cur = []any{map[string]any{}}
+	}
+	nv, err := NormValue(sa, v)
+	if err != nil && op != "remove" {
+		return err
+	}
+	var keep []any
+	for _, e := range cur {
+		m := e.(map[string]any)
+		if op == "remove" || nv == nil {
+			delete(m, sa.Name)
+		} else {
+			m[sa.Name] = nv
+		}
+		if len(m) > 0 {
+			keep = append(keep, m)
+		}
+	}
+	setOrDelete(c, a.Name, listOrNil(keep))
+	return nil
+}
+
+// applyFiltered handles attr[filter] and attr[filter].sub.
+func applyFiltered(c map[string]any, a *Attribute, f filter.Expr, sa *Attribute, op string, v any) error {
+	if !a.MultiValued || a.Type != TypeComplex {
+		return BadRequest(InvalidPath, "a value filter needs a multi-valued complex attribute; %q is not one", a.Name)
+	}
+	cur, _ := c[a.Name].([]any)
+	var matched []int
+	for i, e := range cur {
+		m, _ := e.(map[string]any)
+		ok, err := MatchElement(a, f, m)
+		if err != nil {
+			return err
+		}
+		if ok {
+			matched = append(matched, i)
+		}
+	}
+	if op == "remove" {
+		var keep []any
+		for i, e := range cur {
+			if !containsInt(matched, i) {
+				keep = append(keep, e)
+			} else if sa != nil {
+				m := e.(map[string]any)
+				delete(m, sa.Name)
+				if len(m) > 0 {
+					keep = append(keep, m)
+				}
+			}
+		}
+		setOrDelete(c, a.Name, listOrNil(keep))
+		return nil
+	}
+	if len(matched) == 0 {
+		// Entra sets emails[type eq "work"].value and roles[primary eq
+		// "True"].value on users that have no such element yet (Q4): the
+		// element is created from the filter's equality terms.
+		seed, ok := elementFromFilter(a, f)
+		if !ok {
+			return BadRequest(NoTarget, "no value of %q matches the filter, and the filter can't describe a new one", a.Name)
+		}
+		cur = append(cur, seed)
+		matched = []int{len(cur) - 1}
+	}
+	for _, i := range matched {
+		m := cur[i].(map[string]any)
+		if sa != nil {
+			nv, err := NormValue(sa, v)
+			if err != nil {
+				return err
+			}
+			setOrDelete(m, sa.Name, nv)
+			continue
+		}
+		nv, err := normSingle(a, v)
+		if err != nil {
+			return err
+		}
+		nm, _ := nv.(map[string]any)
+		if op == "replace" {
+			for k := range m {
+				delete(m, k)
+			}
+		}
+		for k, sv := range nm {
+			m[k] = sv
+		}
+	}
+	var keep []any
+	for _, e := range cur {
+		if m := e.(map[string]any); len(m) > 0 {
+			keep = append(keep, m)
+		}
+	}
+	onePrimary(a, keep)
+	setOrDelete(c, a.Name, listOrNil(keep))
+	return nil
+}
+
+func containsInt(l []int, x int) bool {
+	for _, v := range l {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// elementFromFilter builds a new element from `sub eq value` terms joined
+// by and; any other shape of filter can't describe an element.
+func elementFromFilter(a *Attribute, f filter.Expr) (map[string]any, bool) {
+	m := map[string]any{}
+	var walk func(e filter.Expr) bool
+	walk = func(e filter.Expr) bool {
+		switch t := e.(type) {
+		case filter.And:
+			return walk(t.Left) && walk(t.Right)
+		case filter.Compare:
+			if t.Op != filter.Eq || t.Path.URN != "" || t.Path.Sub != "" {
+				return false
+			}
+			sa := a.Sub(t.Path.Name)
+			if sa == nil {
+				return false
+			}
+			nv, err := normSimple(sa, literal(t.Value))
+			if err != nil || nv == nil {
+				return false
+			}
+			m[sa.Name] = nv
+			return true
+		}
+		return false
+	}
+	if !walk(f) || len(m) == 0 {
+		return nil, false
+	}
+	return m, true
+}
+
+func literal(v filter.Value) any {
+	switch v.Kind {
+	case filter.String:
+		return v.Str
+	case filter.Number:
+		return json.Number(v.Str)
+	case filter.Bool:
+		return v.Bool
+	}
+	return nil
+}

@@ -1,0 +1,396 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Resource is a SCIM resource in canonical form: attributes of the core
+// schema at the top level under their canonical names, attributes of an
+// extension under the extension's canonical URN, and values typed as
+// string, bool, json.Number, map[string]any or []any. It never holds the
+// server-managed attributes id, meta, schemas or (for Users) groups.
+type Resource map[string]any
+
+// DecodeObject parses a request body as one JSON object. Numbers are kept
+// as json.Number so integers and decimals round-trip exactly.
+func DecodeObject(body []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, BadRequest(InvalidSyntax, "request body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, BadRequest(InvalidSyntax, "request body has data after the JSON object")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, BadRequest(InvalidSyntax, "request body must be a JSON object")
+	}
+	return m, nil
+}
+
+// Normalize turns a client's resource body into a canonical Resource of
+// type rt. It follows what real IdPs send (idp-conformance.md §10):
+// attribute names match case-insensitively (Q13, RFC 7643 §2.1), unknown
+// attributes are ignored, read-only attributes (id, meta, groups) are
+// ignored rather than rejected (RFC-11), nulls mean "absent", and the
+// strings "True"/"False" are accepted for booleans (Q3).
+func Normalize(rt *ResourceType, in map[string]any) (Resource, error) {
+	out := Resource{}
+	for k, v := range in {
+		if err := out.setTop(rt, k, v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// setTop places one top-level key of a request body into r.
+func (r Resource) setTop(rt *ResourceType, key string, v any) error {
+	switch {
+	case strings.EqualFold(key, "schemas"), strings.EqualFold(key, "id"), strings.EqualFold(key, "meta"):
+		return nil
+	case strings.EqualFold(key, "externalId"):
+		s, err := normSimple(rt.Common[1], v)
+		if err != nil {
+			return err
+		}
+		setOrDelete(r, "externalId", s)
+		return nil
+	case strings.EqualFold(key, rt.Schema.ID):
+		// Some clients nest core attributes under the core URN.
+		m, ok := v.(map[string]any)
+		if !ok {
+			return BadRequest(InvalidValue, "%q must be an object", key)
+		}
+		for k2, v2 := range m {
+			if err := r.setAttr(rt.Schema, r, k2, v2); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if ext := rt.Extension(key); ext != nil {
+		m, ok := v.(map[string]any)
+		if v == nil {
+			delete(r, ext.ID)
+			return nil
+		}
+		if !ok {
+			return BadRequest(InvalidValue, "extension %q must be an object", ext.ID)
+		}
+		target, _ := r[ext.ID].(map[string]any)
+		if target == nil {
+			target = map[string]any{}
+		}
+		for k2, v2 := range m {
+			if err := r.setAttr(ext, target, k2, v2); err != nil {
+				return err
+			}
+		}
+		setOrDelete(r, ext.ID, emptyToNil(target))
+		return nil
+	}
+	return r.setAttr(rt.Schema, r, key, v)
+}
+
+// setAttr normalises one attribute of schema s into target.
+func (r Resource) setAttr(s *Schema, target map[string]any, key string, v any) error {
+	a := s.Attr(key)
+	if a == nil || a.Mutability == ReadOnly {
+		return nil // unknown or server-owned: ignored (Q13, RFC-11)
+	}
+	nv, err := NormValue(a, v)
+	if err != nil {
+		return err
+	}
+	setOrDelete(target, a.Name, nv)
+	return nil
+}
+
+func setOrDelete(m map[string]any, k string, v any) {
+	if v == nil {
+		delete(m, k)
+		return
+	}
+	m[k] = v
+}
+
+func emptyToNil(m map[string]any) any {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// NormValue normalises a value for attribute a. It returns nil when the
+// value means "absent" (null, an empty list or an empty object).
+func NormValue(a *Attribute, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if !a.MultiValued {
+		return normSingle(a, v)
+	}
+	list, ok := v.([]any)
+	if !ok {
+		list = []any{v} // a lone value for a multi-valued attribute
+	}
+	out := make([]any, 0, len(list))
+	for _, e := range list {
+		ne, err := normSingle(a, e)
+		if err != nil {
+			return nil, err
+		}
+		if ne != nil && !containsEqual(out, ne) {
+			out = append(out, ne)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	onePrimary(a, out)
+	return out, nil
+}
+
+func normSingle(a *Attribute, v any) (any, error) {
+	if a.Type != TypeComplex {
+		return normSimple(a, v)
+	}
+	var m map[string]any
+	switch t := v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		m = t
+	case string, bool, json.Number:
+		// Entra sends the manager as a bare id (Q6); any complex attribute
+		// with a "value" sub-attribute takes a bare value the same way.
+		if a.Sub("value") == nil {
+			return nil, BadRequest(InvalidValue, "attribute %q must be an object", a.Name)
+		}
+		if s, ok := t.(string); ok && s == "" {
+			return nil, nil
+		}
+		m = map[string]any{"value": t}
+	default:
+		return nil, BadRequest(InvalidValue, "attribute %q must be an object", a.Name)
+	}
+	out := map[string]any{}
+	for k, sv := range m {
+		sa := a.Sub(k)
+		if sa == nil {
+			continue
+		}
+		nv, err := normSimple(sa, sv)
+		if err != nil {
+			return nil, err
+		}
+		setOrDelete(out, sa.Name, nv)
+	}
+	return emptyToNil(out), nil
+}
+
+// normSimple coerces a scalar to the attribute's type.
+func normSimple(a *Attribute, v any) (any, error) {
+	switch v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any, []any:
+		return nil, BadRequest(InvalidValue, "attribute %q must be a single %s value", a.Name, a.Type)
+	}
+	switch a.Type {
+	case TypeBoolean:
+		switch t := v.(type) {
+		case bool:
+			return t, nil
+		case string:
+			if b, ok := ParseBool(t); ok {
+				return b, nil
+			}
+		}
+		return nil, BadRequest(InvalidValue, "attribute %q must be a boolean, got %s", a.Name, describe(v))
+	case TypeInteger, TypeDecimal:
+		var n json.Number
+		switch t := v.(type) {
+		case json.Number:
+			n = t
+		case string:
+			n = json.Number(strings.TrimSpace(t))
+		default:
+			return nil, BadRequest(InvalidValue, "attribute %q must be a number, got %s", a.Name, describe(v))
+		}
+		if a.Type == TypeInteger {
+			if _, err := n.Int64(); err != nil {
+				return nil, BadRequest(InvalidValue, "attribute %q must be an integer, got %s", a.Name, describe(v))
+			}
+		} else if _, err := n.Float64(); err != nil {
+			return nil, BadRequest(InvalidValue, "attribute %q must be a number, got %s", a.Name, describe(v))
+		}
+		return n, nil
+	default:
+		// Strings, references, dateTimes and binaries are kept verbatim
+		// (Q19). A number or boolean sent for a string (an employeeNumber of
+		// 42) is kept as its text rather than refused.
+		switch t := v.(type) {
+		case string:
+			return t, nil
+		case json.Number:
+			return t.String(), nil
+		case bool:
+			return strconv.FormatBool(t), nil
+		}
+		return nil, BadRequest(InvalidValue, "attribute %q must be a string, got %s", a.Name, describe(v))
+	}
+}
+
+// ParseBool accepts JSON-style and Entra-style ("True", "False") booleans.
+func ParseBool(s string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+func describe(v any) string {
+	switch t := v.(type) {
+	case string:
+		return strconv.Quote(t)
+	case bool:
+		return strconv.FormatBool(t)
+	case json.Number:
+		return t.String()
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// onePrimary keeps at most one primary:true per multi-valued attribute
+// (RFC 7643 §2.4): the first one sent wins.
+func onePrimary(a *Attribute, list []any) {
+	if a.Sub("primary") == nil {
+		return
+	}
+	seen := false
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		if p, _ := m["primary"].(bool); p {
+			if seen {
+				m["primary"] = false
+			}
+			seen = true
+		}
+	}
+}
+
+func containsEqual(list []any, v any) bool {
+	for _, e := range list {
+		if equalValues(e, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// equalValues compares two normalised values structurally.
+func equalValues(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			if !equalValues(v, y[k]) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equalValues(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return a == b
+	}
+}
+
+// Clone deep-copies a resource so a PATCH can fail without side effects.
+func (r Resource) Clone() Resource {
+	return cloneValue(map[string]any(r)).(map[string]any)
+}
+
+func cloneValue(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[k] = cloneValue(e)
+		}
+		return m
+	case Resource:
+		return cloneValue(map[string]any(t))
+	case []any:
+		l := make([]any, len(t))
+		for i, e := range t {
+			l[i] = cloneValue(e)
+		}
+		return l
+	default:
+		return v
+	}
+}
+
+// String returns a top-level string attribute, or "".
+func (r Resource) String(name string) string {
+	s, _ := r[name].(string)
+	return s
+}
+
+// Bool returns a top-level boolean attribute and whether it was set.
+func (r Resource) Bool(name string) (bool, bool) {
+	b, ok := r[name].(bool)
+	return b, ok
+}
+
+// SubString returns a string sub-attribute of a single complex attribute.
+func (r Resource) SubString(name, sub string) string {
+	m, _ := r[name].(map[string]any)
+	s, _ := m[sub].(string)
+	return s
+}
+
+// Values returns the given sub-attribute of every element of a
+// multi-valued complex attribute, such as every emails.value.
+func (r Resource) Values(name, sub string) []string {
+	list, _ := r[name].([]any)
+	var out []string
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		if s, ok := m[sub].(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,397 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster/internal/scim"
+	"github.com/rosterhq/roster/internal/scim/filter"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// GroupView is a group as SCIM shows it. Members is nil unless asked for,
+// so a request that excludes members never loads them.
+type GroupView struct {
+	Group   store.Group
+	Attrs   scim.Resource
+	Members []store.MemberRef
+}
+
+func groupView(g store.Group) (GroupView, error) {
+	var attrs scim.Resource
+	if err := decodeAttrs(g.Attrs, &attrs); err != nil {
+		return GroupView{}, err
+	}
+	return GroupView{Group: g, Attrs: attrs}, nil
+}
+
+// fillGroup copies the indexed columns out of the attributes. Members are
+// never part of the stored attributes: they live in membership rows.
+func fillGroup(g *store.Group, res scim.Resource) error {
+	delete(res, "members")
+	g.DisplayName = strings.TrimSpace(res.String("displayName"))
+	if g.DisplayName == "" {
+		return scim.BadRequest(scim.InvalidValue, "displayName is required")
+	}
+	g.ExternalID = res.String("externalId")
+	b, err := json.Marshal(res)
+	g.Attrs = b
+	return err
+}
+
+// memberIDs extracts the ids of a members value: a list of {"value": id}
+// objects, or bare ids.
+func memberIDs(v any) ([]string, error) {
+	nv, err := scim.NormValue(scim.GroupSchema.Attr("members"), v)
+	if err != nil {
+		return nil, err
+	}
+	list, _ := nv.([]any)
+	ids := make([]string, 0, len(list))
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		id, _ := m["value"].(string)
+		if id == "" {
+			return nil, scim.BadRequest(scim.InvalidValue, "every member needs a \"value\" with the member's id")
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// checkMembers refuses ids that are not users of the team, naming them, so
+// an admin can see in the IdP which member Roster doesn't know.
+func checkMembers(ctx context.Context, tx store.Tx, teamID string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := tx.ExistingUsers(ctx, teamID, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !found[id] {
+			return scim.BadRequest(scim.InvalidValue, "member %q is not a user of this team", id)
+		}
+	}
+	return nil
+}
+
+func conflictGroup(err error, name string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return scim.Errorf(http.StatusConflict, scim.Uniqueness, "a group with displayName %q already exists in this team", name)
+	}
+	return err
+}
+
+// CreateGroup creates a group, with its members if the body lists any
+// (Okta sends them on POST).
+func (s *Service) CreateGroup(ctx context.Context, p Principal, a Actor, body map[string]any) (GroupView, error) {
+	res, err := scim.Normalize(scim.GroupType, body)
+	if err != nil {
+		return GroupView{}, err
+	}
+	ids, err := memberIDs(res["members"])
+	if err != nil {
+		return GroupView{}, err
+	}
+	now := s.Now()
+	g := store.Group{TeamID: p.Team.ID, ID: NewID(), Created: now, Modified: now, Version: 1}
+	if err := fillGroup(&g, res); err != nil {
+		return GroupView{}, err
+	}
+	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+		if err := checkMembers(ctx, tx, p.Team.ID, ids); err != nil {
+			return err
+		}
+		if err := tx.CreateGroup(ctx, g); err != nil {
+			return conflictGroup(err, g.DisplayName)
+		}
+		if err := tx.AddMembers(ctx, p.Team.ID, g.ID, ids); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p.Team.ID, a, "group.create", "group", g.ID, map[string]any{"displayName": g.DisplayName, "members": len(ids)})
+	})
+	if err != nil {
+		return GroupView{}, storeError(err, "group", g.ID)
+	}
+	return s.GetGroup(ctx, p, g.ID, true)
+}
+
+// GetGroup reads one group, with its members when withMembers is set.
+func (s *Service) GetGroup(ctx context.Context, p Principal, id string, withMembers bool) (GroupView, error) {
+	g, err := s.Store.Group(ctx, p.Team.ID, id)
+	if err != nil {
+		return GroupView{}, storeError(err, "group", id)
+	}
+	v, err := groupView(g)
+	if err != nil {
+		return GroupView{}, storeError(err, "group", id)
+	}
+	if withMembers {
+		if v.Members, err = s.Store.Members(ctx, p.Team.ID, id); err != nil {
+			return GroupView{}, storeError(err, "group", id)
+		}
+		if v.Members == nil {
+			v.Members = []store.MemberRef{}
+		}
+	}
+	return v, nil
+}
+
+// ListGroups lists one page of the team's groups.
+func (s *Service) ListGroups(ctx context.Context, p Principal, o ListOptions) ([]GroupView, int, error) {
+	groups, total, err := s.Store.ListGroups(ctx, p.Team.ID, o.Filter, store.Page{Offset: o.StartIndex - 1, Limit: o.Count})
+	if err != nil {
+		return nil, 0, storeError(err, "group", "")
+	}
+	out := make([]GroupView, 0, len(groups))
+	for _, g := range groups {
+		v, err := groupView(g)
+		if err != nil {
+			return nil, 0, storeError(err, "group", g.ID)
+		}
+		if o.WithRelated {
+			if v.Members, err = s.Store.Members(ctx, p.Team.ID, g.ID); err != nil {
+				return nil, 0, storeError(err, "group", g.ID)
+			}
+		}
+		out = append(out, v)
+	}
+	return out, total, nil
+}
+
+// ReplaceGroup is PUT: the name and attributes are replaced, and so is the
+// membership, wholesale (Okta's AIW apps push groups this way).
+func (s *Service) ReplaceGroup(ctx context.Context, p Principal, a Actor, id string, body map[string]any) (GroupView, error) {
+	res, err := scim.Normalize(scim.GroupType, body)
+	if err != nil {
+		return GroupView{}, err
+	}
+	ids, err := memberIDs(res["members"])
+	if err != nil {
+		return GroupView{}, err
+	}
+	err = s.updateGroup(ctx, p, a, id, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
+		if err := checkMembers(ctx, tx, p.Team.ID, ids); err != nil {
+			return nil, err
+		}
+		if err := tx.RemoveAllMembers(ctx, p.Team.ID, id); err != nil {
+			return nil, err
+		}
+		return res, tx.AddMembers(ctx, p.Team.ID, id, ids)
+	})
+	if err != nil {
+		return GroupView{}, err
+	}
+	return s.GetGroup(ctx, p, id, true)
+}
+
+// PatchGroup applies a PatchOp. Membership operations become row inserts
+// and deletes, so their cost doesn't grow with the group; every other
+// operation goes through the generic PATCH engine. All of it commits in
+// one transaction or not at all.
+func (s *Service) PatchGroup(ctx context.Context, p Principal, a Actor, id string, ops []scim.PatchOperation, withMembers bool) (GroupView, error) {
+	err := s.updateGroup(ctx, p, a, id, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
+		rest, err := s.applyMemberOps(ctx, tx, p.Team.ID, id, ops)
+		if err != nil {
+			return nil, err
+		}
+		if len(rest) == 0 {
+			return cur, nil
+		}
+		cur["members"] = nil // never part of the stored attributes
+		delete(cur, "members")
+		return scim.Patcher{Type: scim.GroupType, ID: id}.Apply(cur, rest)
+	})
+	if err != nil {
+		return GroupView{}, err
+	}
+	return s.GetGroup(ctx, p, id, withMembers)
+}
+
+// applyMemberOps performs the operations on members, in order, and returns
+// the operations left for the generic engine.
+func (s *Service) applyMemberOps(ctx context.Context, tx store.Tx, teamID, groupID string, ops []scim.PatchOperation) ([]scim.PatchOperation, error) {
+	var rest []scim.PatchOperation
+	for i, op := range ops {
+		err := s.memberOp(ctx, tx, teamID, groupID, op, &rest)
+		if err != nil {
+			var se *scim.Error
+			if errors.As(err, &se) {
+				return nil, &scim.Error{Status: se.Status, ScimType: se.ScimType, Detail: "operation " + itoa(i+1) + " (" + op.Op + " " + op.Path + "): " + se.Detail}
+			}
+			return nil, err
+		}
+	}
+	return rest, nil
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func (s *Service) memberOp(ctx context.Context, tx store.Tx, teamID, groupID string, op scim.PatchOperation, rest *[]scim.PatchOperation) error {
+	if op.Path == "" {
+		// A path-less value may carry members beside other attributes
+		// (Okta's {"id","displayName","members":[]} variant).
+		obj, ok := op.Value.(map[string]any)
+		if !ok {
+			*rest = append(*rest, op)
+			return nil
+		}
+		others := map[string]any{}
+		for k, v := range obj {
+			if strings.EqualFold(k, "members") {
+				if err := s.setMembers(ctx, tx, teamID, groupID, op.Op, v); err != nil {
+					return err
+				}
+				continue
+			}
+			others[k] = v
+		}
+		if len(others) > 0 {
+			*rest = append(*rest, scim.PatchOperation{Op: op.Op, Value: others})
+		}
+		return nil
+	}
+	path, err := filter.ParsePath(op.Path, filter.Limits{})
+	if err != nil || !strings.EqualFold(path.Attr.Name, "members") || (path.Attr.URN != "" && !strings.EqualFold(path.Attr.URN, scim.GroupURN)) {
+		*rest = append(*rest, op) // not about members; the engine reports bad paths
+		return nil
+	}
+	sub := path.Attr.Sub
+	if path.Filter != nil {
+		sub = path.Sub
+	}
+	if sub != "" && !strings.EqualFold(sub, "value") {
+		return nil // members[...].display and the like are read-only text: nothing to store
+	}
+	if path.Filter == nil {
+		if op.Op == "remove" && op.Value != nil {
+			// Entra's remove with a value array removes only those ids (Q5).
+			ids, err := memberIDs(op.Value)
+			if err != nil {
+				return err
+			}
+			return tx.RemoveMembers(ctx, teamID, groupID, ids)
+		}
+		return s.setMembers(ctx, tx, teamID, groupID, op.Op, op.Value)
+	}
+	if op.Op != "remove" {
+		return scim.BadRequest(scim.InvalidPath, "members can only be added with path \"members\"; a value filter is only for remove")
+	}
+	ids, err := s.matchingMembers(ctx, tx, teamID, groupID, path.Filter)
+	if err != nil {
+		return err
+	}
+	return tx.RemoveMembers(ctx, teamID, groupID, ids)
+}
+
+// setMembers handles add (a union) and replace (the whole list, [] included)
+// and remove without a value (all members).
+func (s *Service) setMembers(ctx context.Context, tx store.Tx, teamID, groupID, op string, v any) error {
+	if op == "remove" {
+		return tx.RemoveAllMembers(ctx, teamID, groupID)
+	}
+	ids, err := memberIDs(v)
+	if err != nil {
+		return err
+	}
+	if err := checkMembers(ctx, tx, teamID, ids); err != nil {
+		return err
+	}
+	if op == "replace" {
+		if err := tx.RemoveAllMembers(ctx, teamID, groupID); err != nil {
+			return err
+		}
+	}
+	return tx.AddMembers(ctx, teamID, groupID, ids)
+}
+
+// matchingMembers resolves members[filter]. The usual `value eq "id"`
+// (and or-chains of it) needs no read; any other filter is evaluated
+// against the member list.
+func (s *Service) matchingMembers(ctx context.Context, tx store.Tx, teamID, groupID string, f filter.Expr) ([]string, error) {
+	if ids, ok := valueEqIDs(f); ok {
+		return ids, nil
+	}
+	members, err := tx.Members(ctx, teamID, groupID)
+	if err != nil {
+		return nil, err
+	}
+	attr := scim.GroupSchema.Attr("members")
+	var ids []string
+	for _, m := range members {
+		ok, err := scim.MatchElement(attr, f, map[string]any{"value": m.UserID, "display": m.Display, "type": "User"})
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			ids = append(ids, m.UserID)
+		}
+	}
+	return ids, nil
+}
+
+func valueEqIDs(f filter.Expr) ([]string, bool) {
+	switch t := f.(type) {
+	case filter.Compare:
+		if t.Op == filter.Eq && strings.EqualFold(t.Path.Name, "value") && t.Path.Sub == "" && t.Value.Kind == filter.String {
+			return []string{t.Value.Str}, true
+		}
+	case filter.Or:
+		l, ok1 := valueEqIDs(t.Left)
+		r, ok2 := valueEqIDs(t.Right)
+		return append(l, r...), ok1 && ok2
+	}
+	return nil, false
+}
+
+func (s *Service) updateGroup(ctx context.Context, p Principal, a Actor, id string, change func(store.Tx, *store.Group, scim.Resource) (scim.Resource, error)) error {
+	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+		g, err := tx.Group(ctx, p.Team.ID, id)
+		if err != nil {
+			return err
+		}
+		cur, err := groupView(g)
+		if err != nil {
+			return err
+		}
+		before := g.DisplayName
+		next, err := change(tx, &g, cur.Attrs)
+		if err != nil {
+			return err
+		}
+		if err := fillGroup(&g, next); err != nil {
+			return err
+		}
+		g.Version++
+		g.Modified = s.Now()
+		if err := tx.UpdateGroup(ctx, g); err != nil {
+			return conflictGroup(err, g.DisplayName)
+		}
+		return s.audit(ctx, tx, p.Team.ID, a, "group.update", "group", id, map[string]any{"before": before, "displayName": g.DisplayName})
+	})
+	return storeError(err, "group", id)
+}
+
+// DeleteGroup deletes a group and its memberships. Its members stay
+// members of the team.
+func (s *Service) DeleteGroup(ctx context.Context, p Principal, a Actor, id string) error {
+	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+		g, err := tx.Group(ctx, p.Team.ID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteGroup(ctx, p.Team.ID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p.Team.ID, a, "group.delete", "group", id, map[string]any{"displayName": g.DisplayName})
+	})
+	return storeError(err, "group", id)
+}

@@ -1,0 +1,173 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/scim"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// TokenPrefix marks Roster SCIM keys, so secret scanners and people can
+// recognise one.
+const TokenPrefix = "rsk_"
+
+// NewToken makes a key: 256 random bits behind the prefix. Only its
+// SHA-256 is stored; a slow KDF adds nothing for a secret this strong.
+func NewToken() (token string, hash []byte) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	token = TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return token, HashToken(token)
+}
+
+// HashToken is the stored form of a token.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// KeyStatus derives a key's status at time now.
+func KeyStatus(k store.SCIMKey, now time.Time) string {
+	switch {
+	case k.RevokedAt != nil && !k.RevokedAt.After(now):
+		return store.KeyRevoked
+	case k.ExpiresAt != nil && !k.ExpiresAt.After(now):
+		return store.KeyExpired
+	}
+	return store.KeyActive
+}
+
+// NewKey is a freshly created key; Token is shown once and never stored.
+type NewKey struct {
+	Key   store.SCIMKey
+	Token string
+}
+
+// CreateKey creates a SCIM key owned by the team (not by whoever made it).
+func (s *Service) CreateKey(ctx context.Context, teamSlug, name string, expiresAt *time.Time, a Actor) (NewKey, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return NewKey{}, errors.New("a key needs a name")
+	}
+	var out NewKey
+	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+		team, err := tx.TeamBySlug(ctx, teamSlug)
+		if err != nil {
+			return teamError(err, teamSlug)
+		}
+		token, hash := NewToken()
+		k := store.SCIMKey{
+			TeamID: team.ID, ID: NewID(), Name: name, Prefix: token[:len(TokenPrefix)+6], Hash: hash,
+			CreatedBy: a.String(), Created: s.Now(), ExpiresAt: expiresAt,
+		}
+		if err := tx.CreateKey(ctx, k); err != nil {
+			return err
+		}
+		out = NewKey{Key: k, Token: token}
+		return s.audit(ctx, tx, team.ID, a, "scim_key.create", "scim_key", k.ID, map[string]any{"name": name, "prefix": k.Prefix})
+	})
+	return out, err
+}
+
+// RevokeKey revokes a key at once.
+func (s *Service) RevokeKey(ctx context.Context, teamSlug, keyID string, a Actor) error {
+	return s.Store.Tx(ctx, func(tx store.Tx) error {
+		team, err := tx.TeamBySlug(ctx, teamSlug)
+		if err != nil {
+			return teamError(err, teamSlug)
+		}
+		if err := tx.RevokeKey(ctx, team.ID, keyID, s.Now()); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("team %s has no key %q", teamSlug, keyID)
+			}
+			return err
+		}
+		return s.audit(ctx, tx, team.ID, a, "scim_key.revoke", "scim_key", keyID, nil)
+	})
+}
+
+// ListKeys lists a team's keys.
+func (s *Service) ListKeys(ctx context.Context, teamSlug string) ([]store.SCIMKey, error) {
+	team, err := s.Store.TeamBySlug(ctx, teamSlug)
+	if err != nil {
+		return nil, teamError(err, teamSlug)
+	}
+	return s.Store.ListKeys(ctx, team.ID)
+}
+
+// Principal is an authenticated SCIM caller.
+type Principal struct {
+	Team store.Team
+	Key  store.SCIMKey
+}
+
+// Authenticate checks a bearer token. A missing, unknown, revoked or
+// expired key is a 401 whose detail says which, and reveals nothing about
+// any team; a key whose team has SCIM switched off is a 403 that says so,
+// which is what an admin sees behind a failed "Test API Credentials".
+func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal, error) {
+	unauthorized := func(detail string) error {
+		return &scim.Error{Status: http.StatusUnauthorized, Detail: detail}
+	}
+	if token == "" {
+		return Principal{}, unauthorized("missing credentials: send the team's SCIM API key as \"Authorization: Bearer <key>\"")
+	}
+	hash := HashToken(token)
+	k, err := s.Store.KeyByHash(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return Principal{}, unauthorized("invalid SCIM API key: no active key matches the bearer token")
+	}
+	if err != nil {
+		return Principal{}, storeError(err, "key", "")
+	}
+	// The lookup already matched on the hash; comparing again in constant
+	// time keeps the check itself free of timing signal.
+	if subtle.ConstantTimeCompare(hash, k.Hash) != 1 {
+		return Principal{}, unauthorized("invalid SCIM API key: no active key matches the bearer token")
+	}
+	now := s.Now()
+	switch KeyStatus(k, now) {
+	case store.KeyRevoked:
+		return Principal{}, unauthorized(fmt.Sprintf("SCIM API key %q (%s…) was revoked; create a new key in Roster and paste it into the IdP", k.Name, k.Prefix))
+	case store.KeyExpired:
+		return Principal{}, unauthorized(fmt.Sprintf("SCIM API key %q (%s…) expired; create a new key in Roster and paste it into the IdP", k.Name, k.Prefix))
+	}
+	team, err := s.Store.Team(ctx, k.TeamID)
+	if err != nil {
+		return Principal{}, storeError(err, "team", k.TeamID)
+	}
+	if !team.SCIMEnabled {
+		return Principal{}, &scim.Error{Status: http.StatusForbidden,
+			Detail: fmt.Sprintf("SCIM provisioning is disabled for team %q; a team admin can enable it (roster scim enable --team %s)", team.Name, team.Slug)}
+	}
+	s.touchKey(ctx, k, now, ip)
+	return Principal{Team: team, Key: k}, nil
+}
+
+// touchKey records a key's last use at most once a minute, so an import of
+// a hundred thousand users doesn't turn every read into a write.
+func (s *Service) touchKey(ctx context.Context, k store.SCIMKey, now time.Time, ip string) {
+	s.touchMu.Lock()
+	last, ok := s.touched[k.ID]
+	if ok && now.Sub(last) < time.Minute && (k.LastUsedIP == ip) {
+		s.touchMu.Unlock()
+		return
+	}
+	s.touched[k.ID] = now
+	s.touchMu.Unlock()
+	err := s.Store.Tx(ctx, func(tx store.Tx) error { return tx.TouchKey(ctx, k.TeamID, k.ID, now, ip) })
+	if err != nil {
+		s.Log.WarnContext(ctx, "record key use", "key_id", k.ID, "err", err)
+	}
+}

@@ -1,0 +1,290 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/rosterhq/roster/internal/scim"
+	"github.com/rosterhq/roster/internal/scim/filter"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// UserView is a user as SCIM shows it: the stored record, its attributes
+// and, when asked for, the groups it belongs to.
+type UserView struct {
+	User   store.User
+	Attrs  scim.Resource
+	Groups []store.GroupRef
+}
+
+// ListOptions is a SCIM list request after parsing.
+type ListOptions struct {
+	Filter     filter.Expr
+	StartIndex int // 1-based
+	Count      int
+	// WithRelated loads a User's groups or a Group's members.
+	WithRelated bool
+}
+
+// newUser builds a store record from canonical attributes. The password is
+// dropped here: Roster accepts it (Okta sends one) and never keeps it.
+func (s *Service) newUser(team store.Team, res scim.Resource, source, role string) (store.User, error) {
+	now := s.Now()
+	u := store.User{TeamID: team.ID, ID: NewID(), Source: source, Role: role, Created: now, Modified: now, Version: 1}
+	if err := fillUser(&u, res); err != nil {
+		return store.User{}, err
+	}
+	return u, nil
+}
+
+// fillUser copies the indexed columns out of the attributes.
+func fillUser(u *store.User, res scim.Resource) error {
+	delete(res, "password")
+	u.UserName = res.String("userName")
+	if u.UserName == "" {
+		return scim.BadRequest(scim.InvalidValue, "userName is required")
+	}
+	u.ExternalID = res.String("externalId")
+	u.DisplayName = res.String("displayName")
+	active, ok := res.Bool("active")
+	if !ok {
+		active = true // a user the IdP creates without saying otherwise is active
+		res["active"] = true
+	}
+	u.Active = active
+	u.Emails = res.Values("emails", "value")
+	b, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	u.Attrs = b
+	return nil
+}
+
+func userView(u store.User) (UserView, error) {
+	var attrs scim.Resource
+	if err := decodeAttrs(u.Attrs, &attrs); err != nil {
+		return UserView{}, err
+	}
+	attrs["active"] = u.Active
+	return UserView{User: u, Attrs: attrs}, nil
+}
+
+func decodeAttrs(b []byte, v *scim.Resource) error {
+	m, err := scim.DecodeObject(b)
+	if err != nil {
+		return fmt.Errorf("stored attributes are corrupt: %w", err)
+	}
+	*v = m
+	return nil
+}
+
+func userSummary(u store.User) map[string]any {
+	return map[string]any{"userName": u.UserName, "externalId": u.ExternalID, "active": u.Active}
+}
+
+// CreateUser provisions a member. The new member is active with the team's
+// default role. A pending invite for the same email is claimed instead of
+// causing an error: the member is created and the invite closed.
+func (s *Service) CreateUser(ctx context.Context, p Principal, a Actor, body map[string]any) (UserView, error) {
+	res, err := scim.Normalize(scim.UserType, body)
+	if err != nil {
+		return UserView{}, err
+	}
+	u, err := s.newUser(p.Team, res, store.SourceSCIM, p.Team.DefaultRole)
+	if err != nil {
+		return UserView{}, err
+	}
+	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+		claimed, err := s.claimInvite(ctx, tx, p.Team.ID, &u)
+		if err != nil {
+			return err
+		}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return scim.Errorf(http.StatusConflict, scim.Uniqueness, "a user with userName %q already exists in this team", u.UserName)
+			}
+			return err
+		}
+		detail := userSummary(u)
+		if claimed != "" {
+			detail["claimedInvite"] = claimed
+		}
+		return s.audit(ctx, tx, p.Team.ID, a, "user.create", "user", u.ID, detail)
+	})
+	if err != nil {
+		return UserView{}, storeError(err, "user", u.ID)
+	}
+	return userView(u)
+}
+
+// claimInvite closes a pending invite addressed to the user's userName or
+// one of its emails, and gives the member the invite's role.
+func (s *Service) claimInvite(ctx context.Context, tx store.Tx, teamID string, u *store.User) (string, error) {
+	for _, email := range append([]string{u.UserName}, u.Emails...) {
+		inv, err := tx.PendingInvite(ctx, teamID, email)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if err := tx.CloseInvite(ctx, teamID, inv.ID, "claimed", s.Now()); err != nil {
+			return "", err
+		}
+		u.Role = inv.Role
+		u.Source = store.SourceInvite
+		return inv.ID, nil
+	}
+	return "", nil
+}
+
+// GetUser reads one user of the principal's team.
+func (s *Service) GetUser(ctx context.Context, p Principal, id string, withGroups bool) (UserView, error) {
+	u, err := s.Store.User(ctx, p.Team.ID, id)
+	if err != nil {
+		return UserView{}, storeError(err, "user", id)
+	}
+	v, err := userView(u)
+	if err != nil {
+		return UserView{}, storeError(err, "user", id)
+	}
+	if withGroups {
+		if v.Groups, err = s.Store.GroupsOfUser(ctx, p.Team.ID, id); err != nil {
+			return UserView{}, storeError(err, "user", id)
+		}
+	}
+	return v, nil
+}
+
+// ListUsers lists one page of the team's users.
+func (s *Service) ListUsers(ctx context.Context, p Principal, o ListOptions) ([]UserView, int, error) {
+	users, total, err := s.Store.ListUsers(ctx, p.Team.ID, o.Filter, store.Page{Offset: o.StartIndex - 1, Limit: o.Count})
+	if err != nil {
+		return nil, 0, storeError(err, "user", "")
+	}
+	out := make([]UserView, 0, len(users))
+	for _, u := range users {
+		v, err := userView(u)
+		if err != nil {
+			return nil, 0, storeError(err, "user", u.ID)
+		}
+		if o.WithRelated {
+			if v.Groups, err = s.Store.GroupsOfUser(ctx, p.Team.ID, u.ID); err != nil {
+				return nil, 0, storeError(err, "user", u.ID)
+			}
+		}
+		out = append(out, v)
+	}
+	return out, total, nil
+}
+
+// ReplaceUser is PUT: the body replaces every attribute the client may
+// write. `active` is kept as sent; a PUT that leaves it out keeps the
+// current state rather than suspending the member (idp-conformance OKTA-07).
+func (s *Service) ReplaceUser(ctx context.Context, p Principal, a Actor, id string, body map[string]any) (UserView, error) {
+	res, err := scim.Normalize(scim.UserType, body)
+	if err != nil {
+		return UserView{}, err
+	}
+	return s.updateUser(ctx, p, a, id, func(u store.User, cur scim.Resource) (scim.Resource, error) {
+		if _, ok := res["active"]; !ok {
+			res["active"] = u.Active
+		}
+		return res, nil
+	})
+}
+
+// PatchUser applies a PatchOp atomically.
+func (s *Service) PatchUser(ctx context.Context, p Principal, a Actor, id string, ops []scim.PatchOperation) (UserView, error) {
+	return s.updateUser(ctx, p, a, id, func(u store.User, cur scim.Resource) (scim.Resource, error) {
+		return scim.Patcher{Type: scim.UserType, ID: id}.Apply(cur, ops)
+	})
+}
+
+func (s *Service) updateUser(ctx context.Context, p Principal, a Actor, id string, change func(store.User, scim.Resource) (scim.Resource, error)) (UserView, error) {
+	var out store.User
+	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+		u, err := tx.User(ctx, p.Team.ID, id)
+		if err != nil {
+			return err
+		}
+		cur, err := userView(u)
+		if err != nil {
+			return err
+		}
+		next, err := change(u, cur.Attrs)
+		if err != nil {
+			return err
+		}
+		before := u
+		if err := fillUser(&u, next); err != nil {
+			return err
+		}
+		u.Version++
+		u.Modified = s.Now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				// Either the userName is taken, or a concurrent writer won.
+				return scim.Errorf(http.StatusConflict, scim.Uniqueness, "a user with userName %q already exists in this team", u.UserName)
+			}
+			return err
+		}
+		out = u
+		action := "user.update"
+		switch {
+		case before.Active && !u.Active:
+			action = "user.deactivate"
+		case !before.Active && u.Active:
+			action = "user.reactivate"
+		}
+		return s.audit(ctx, tx, p.Team.ID, a, action, "user", u.ID, map[string]any{
+			"before": userSummary(before), "after": userSummary(u), "changed": changedKeys(cur.Attrs, next),
+		})
+	})
+	if err != nil {
+		return UserView{}, storeError(err, "user", id)
+	}
+	return userView(out)
+}
+
+// changedKeys names the top-level attributes that differ, for the audit
+// trail (values are left out: they may be personal data).
+func changedKeys(before, after scim.Resource) []string {
+	var out []string
+	seen := map[string]bool{}
+	for k, v := range after {
+		seen[k] = true
+		bv, _ := json.Marshal(before[k])
+		av, _ := json.Marshal(v)
+		if string(bv) != string(av) {
+			out = append(out, k)
+		}
+	}
+	for k := range before {
+		if !seen[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DeleteUser removes the member and every group membership it has.
+func (s *Service) DeleteUser(ctx context.Context, p Principal, a Actor, id string) error {
+	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+		u, err := tx.User(ctx, p.Team.ID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteUser(ctx, p.Team.ID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p.Team.ID, a, "user.delete", "user", id, userSummary(u))
+	})
+	return storeError(err, "user", id)
+}

@@ -1,0 +1,67 @@
+// Package sqlite opens Roster's embedded store: one SQLite file in the data
+// directory, in WAL mode. This is the only file that knows the driver.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/ncruces/go-sqlite3"
+	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
+
+	"github.com/rosterhq/roster/internal/store/sqlstore"
+)
+
+// FileName is the database file inside --data-dir.
+const FileName = "roster.db"
+
+// Dialect is SQLite's flavour of the shared SQL.
+var Dialect = sqlstore.Dialect{
+	Name: "sqlite",
+	IsUniqueViolation: func(err error) bool {
+		return errors.Is(err, sqlite3.CONSTRAINT_UNIQUE) || errors.Is(err, sqlite3.CONSTRAINT_PRIMARYKEY)
+	},
+	Contains: func(h, n string) string { return "instr(" + h + ", " + n + ") > 0" },
+}
+
+// Open opens (creating if needed) the store in dataDir and migrates it.
+//
+// WAL lets readers run beside the one writer; synchronous=NORMAL in WAL
+// mode is durable across process crashes. The driver starts every write
+// transaction with BEGIN IMMEDIATE, so writers queue on the busy timeout
+// instead of failing with SQLITE_BUSY when they upgrade a read lock
+// (go-stack.md §2.1).
+func Open(ctx context.Context, dataDir string) (*sqlstore.Store, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	path := filepath.Join(dataDir, FileName)
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(wal)")
+	q.Add("_pragma", "synchronous(normal)")
+	q.Add("_pragma", "foreign_keys(on)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := sqlstore.New(db, Dialect)
+	if err := s.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return s, nil
+}

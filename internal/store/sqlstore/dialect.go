@@ -1,0 +1,40 @@
+package sqlstore
+
+import "strings"
+
+// Dialect holds what differs between SQL backends. Queries are written
+// once with ? placeholders and rebound for backends that number them.
+type Dialect struct {
+	Name string // "sqlite" or "postgres": also the migrations directory
+	// Numbered placeholders ($1, $2, …) instead of ?.
+	Numbered bool
+	// IsUniqueViolation recognises the backend's uniqueness error.
+	IsUniqueViolation func(error) bool
+	// Contains returns SQL true when haystack contains needle (case-exact).
+	Contains func(haystack, needle string) string
+}
+
+func (d Dialect) rebind(q string) string {
+	if !d.Numbered {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}

@@ -1,0 +1,591 @@
+// Package sqlstore implements the store contract on database/sql. The SQL
+// is shared by every backend; what differs lives in a Dialect.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/scim/filter"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// Store is a store.Store on one *sql.DB.
+type Store struct {
+	db *sql.DB
+	d  Dialect
+	reader
+}
+
+// New wraps an open database. Call Migrate before use.
+func New(db *sql.DB, d Dialect) *Store {
+	return &Store{db: db, d: d, reader: reader{q: db, d: d}}
+}
+
+// DB exposes the handle for backend-specific maintenance.
+func (s *Store) DB() *sql.DB { return s.db }
+
+func (s *Store) Close() error { return s.db.Close() }
+
+// Tx runs fn in a write transaction. On SQLite the driver begins it with
+// BEGIN IMMEDIATE, so the write lock is taken up front and two writers
+// never deadlock upgrading from a read lock.
+func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) error {
+	return s.rawTx(ctx, func(tx *sql.Tx) error {
+		return fn(&txStore{reader: reader{q: tx, d: s.d}})
+	})
+}
+
+func (s *Store) rawTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type reader struct {
+	q querier
+	d Dialect
+}
+
+func (r reader) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	res, err := r.q.ExecContext(ctx, r.d.rebind(q), args...)
+	if err != nil && r.d.IsUniqueViolation(err) {
+		return nil, store.ErrConflict
+	}
+	return res, err
+}
+
+func (r reader) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return r.q.QueryContext(ctx, r.d.rebind(q), args...)
+}
+
+func (r reader) row(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.q.QueryRowContext(ctx, r.d.rebind(q), args...)
+}
+
+// Times are stored as fixed-width UTC text, so they sort and compare as
+// strings identically on every backend.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func formatTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatTime(*t)
+}
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+func parseTimePtr(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	t := parseTime(s.String)
+	return &t
+}
+
+// Fold is the case-folding used for case-insensitive keys (userName,
+// displayName, emails). It runs in Go, so every backend folds alike.
+func Fold(s string) string { return strings.ToLower(s) }
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ---- teams and keys ----
+
+const teamCols = `id, slug, name, admin_email, scim_enabled, default_role, created`
+
+func scanTeam(row interface{ Scan(...any) error }) (store.Team, error) {
+	var t store.Team
+	var created string
+	err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.AdminEmail, &t.SCIMEnabled, &t.DefaultRole, &created)
+	t.Created = parseTime(created)
+	return t, notFound(err)
+}
+
+func (r reader) TeamBySlug(ctx context.Context, slug string) (store.Team, error) {
+	return scanTeam(r.row(ctx, `SELECT `+teamCols+` FROM teams WHERE slug = ?`, slug))
+}
+
+func (r reader) Team(ctx context.Context, id string) (store.Team, error) {
+	return scanTeam(r.row(ctx, `SELECT `+teamCols+` FROM teams WHERE id = ?`, id))
+}
+
+func (r reader) ListTeams(ctx context.Context) ([]store.Team, error) {
+	rows, err := r.query(ctx, `SELECT `+teamCols+` FROM teams ORDER BY slug`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Team
+	for rows.Next() {
+		t, err := scanTeam(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+const keyCols = `team_id, id, name, prefix, hash, created_by, created, expires_at, revoked_at, last_used_at, last_used_ip`
+
+func scanKey(row interface{ Scan(...any) error }) (store.SCIMKey, error) {
+	var k store.SCIMKey
+	var created string
+	var exp, rev, used sql.NullString
+	err := row.Scan(&k.TeamID, &k.ID, &k.Name, &k.Prefix, &k.Hash, &k.CreatedBy, &created, &exp, &rev, &used, &k.LastUsedIP)
+	k.Created = parseTime(created)
+	k.ExpiresAt, k.RevokedAt, k.LastUsedAt = parseTimePtr(exp), parseTimePtr(rev), parseTimePtr(used)
+	return k, notFound(err)
+}
+
+func (r reader) KeyByHash(ctx context.Context, hash []byte) (store.SCIMKey, error) {
+	return scanKey(r.row(ctx, `SELECT `+keyCols+` FROM scim_keys WHERE hash = ?`, hash))
+}
+
+func (r reader) ListKeys(ctx context.Context, teamID string) ([]store.SCIMKey, error) {
+	rows, err := r.query(ctx, `SELECT `+keyCols+` FROM scim_keys WHERE team_id = ? ORDER BY created, id`, teamID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.SCIMKey
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// ---- users ----
+
+const userCols = `team_id, id, user_name, external_id, display_name, active, source, role, attrs, created, modified, version`
+
+func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
+	var u store.User
+	var attrs, created, modified string
+	err := row.Scan(&u.TeamID, &u.ID, &u.UserName, &u.ExternalID, &u.DisplayName, &u.Active, &u.Source, &u.Role, &attrs, &created, &modified, &u.Version)
+	u.Attrs = []byte(attrs)
+	u.Created, u.Modified = parseTime(created), parseTime(modified)
+	return u, notFound(err)
+}
+
+func (r reader) User(ctx context.Context, teamID, id string) (store.User, error) {
+	u, err := scanUser(r.row(ctx, `SELECT `+userCols+` FROM users WHERE team_id = ? AND id = ?`, teamID, id))
+	if err != nil {
+		return u, err
+	}
+	u.Emails, err = r.emailsOf(ctx, teamID, id)
+	return u, err
+}
+
+func (r reader) emailsOf(ctx context.Context, teamID, id string) ([]string, error) {
+	rows, err := r.query(ctx, `SELECT value_key FROM user_emails WHERE team_id = ? AND user_id = ? ORDER BY value_key`, teamID, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (r reader) ListUsers(ctx context.Context, teamID string, f filter.Expr, p store.Page) ([]store.User, int, error) {
+	where, args, err := compileFilter(r.d, userFilterAttrs, "u", f)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err := r.count(ctx, `SELECT count(*) FROM users u WHERE u.team_id = ?`+where, append([]any{teamID}, args...))
+	if err != nil || p.Limit <= 0 {
+		return nil, total, err
+	}
+	rows, err := r.query(ctx, `SELECT `+prefixCols("u", userCols)+` FROM users u WHERE u.team_id = ?`+where+
+		` ORDER BY u.created, u.id LIMIT ? OFFSET ?`, append(append([]any{teamID}, args...), p.Limit, p.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, u)
+	}
+	return out, total, rows.Err()
+}
+
+func (r reader) count(ctx context.Context, q string, args []any) (int, error) {
+	var n int
+	err := r.row(ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+func prefixCols(alias, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i, p := range parts {
+		parts[i] = alias + "." + p
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (r reader) GroupsOfUser(ctx context.Context, teamID, userID string) ([]store.GroupRef, error) {
+	rows, err := r.query(ctx, `SELECT g.id, g.display_name FROM group_members m JOIN scim_groups g ON g.team_id = m.team_id AND g.id = m.group_id
+		WHERE m.team_id = ? AND m.user_id = ? ORDER BY g.display_name_key, g.id`, teamID, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.GroupRef
+	for rows.Next() {
+		var g store.GroupRef
+		if err := rows.Scan(&g.GroupID, &g.Display); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+func (r reader) ExistingUsers(ctx context.Context, teamID string, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	const chunk = 500
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := []any{teamID}
+		for _, id := range part {
+			args = append(args, id)
+		}
+		rows, err := r.query(ctx, `SELECT id FROM users WHERE team_id = ? AND id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ---- groups ----
+
+const groupCols = `team_id, id, display_name, external_id, attrs, created, modified, version`
+
+func scanGroup(row interface{ Scan(...any) error }) (store.Group, error) {
+	var g store.Group
+	var attrs, created, modified string
+	err := row.Scan(&g.TeamID, &g.ID, &g.DisplayName, &g.ExternalID, &attrs, &created, &modified, &g.Version)
+	g.Attrs = []byte(attrs)
+	g.Created, g.Modified = parseTime(created), parseTime(modified)
+	return g, notFound(err)
+}
+
+func (r reader) Group(ctx context.Context, teamID, id string) (store.Group, error) {
+	return scanGroup(r.row(ctx, `SELECT `+groupCols+` FROM scim_groups WHERE team_id = ? AND id = ?`, teamID, id))
+}
+
+func (r reader) ListGroups(ctx context.Context, teamID string, f filter.Expr, p store.Page) ([]store.Group, int, error) {
+	where, args, err := compileFilter(r.d, groupFilterAttrs, "g", f)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err := r.count(ctx, `SELECT count(*) FROM scim_groups g WHERE g.team_id = ?`+where, append([]any{teamID}, args...))
+	if err != nil || p.Limit <= 0 {
+		return nil, total, err
+	}
+	rows, err := r.query(ctx, `SELECT `+prefixCols("g", groupCols)+` FROM scim_groups g WHERE g.team_id = ?`+where+
+		` ORDER BY g.created, g.id LIMIT ? OFFSET ?`, append(append([]any{teamID}, args...), p.Limit, p.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []store.Group
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, g)
+	}
+	return out, total, rows.Err()
+}
+
+func (r reader) Members(ctx context.Context, teamID, groupID string) ([]store.MemberRef, error) {
+	rows, err := r.query(ctx, `SELECT u.id, u.display_name, u.user_name FROM group_members m JOIN users u ON u.team_id = m.team_id AND u.id = m.user_id
+		WHERE m.team_id = ? AND m.group_id = ? ORDER BY u.created, u.id`, teamID, groupID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.MemberRef
+	for rows.Next() {
+		var m store.MemberRef
+		var userName string
+		if err := rows.Scan(&m.UserID, &m.Display, &userName); err != nil {
+			return nil, err
+		}
+		if m.Display == "" {
+			m.Display = userName
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ---- invites and audit ----
+
+func (r reader) PendingInvite(ctx context.Context, teamID, email string) (store.Invite, error) {
+	var inv store.Invite
+	var created string
+	err := r.row(ctx, `SELECT team_id, id, email, role, status, created FROM invites WHERE team_id = ? AND email_key = ? AND status = 'pending' ORDER BY created LIMIT 1`,
+		teamID, Fold(email)).Scan(&inv.TeamID, &inv.ID, &inv.Email, &inv.Role, &inv.Status, &created)
+	inv.Created = parseTime(created)
+	return inv, notFound(err)
+}
+
+func (r reader) ListAudit(ctx context.Context, teamID string, limit int) ([]store.AuditEvent, error) {
+	rows, err := r.query(ctx, `SELECT team_id, id, at, actor, action, target_type, target_id, detail, request_id, ip
+		FROM audit_events WHERE team_id = ? ORDER BY at DESC, id DESC LIMIT ?`, teamID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.AuditEvent
+	for rows.Next() {
+		var e store.AuditEvent
+		var at string
+		if err := rows.Scan(&e.TeamID, &e.ID, &at, &e.Actor, &e.Action, &e.TargetType, &e.TargetID, &e.Detail, &e.RequestID, &e.IP); err != nil {
+			return nil, err
+		}
+		e.At = parseTime(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ---- writes ----
+
+type txStore struct{ reader }
+
+func mustAffect(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+func (t *txStore) CreateTeam(ctx context.Context, tm store.Team) error {
+	_, err := t.exec(ctx, `INSERT INTO teams (`+teamCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		tm.ID, tm.Slug, tm.Name, tm.AdminEmail, boolInt(tm.SCIMEnabled), tm.DefaultRole, formatTime(tm.Created))
+	return err
+}
+
+func (t *txStore) SetSCIMEnabled(ctx context.Context, teamID string, on bool) error {
+	return mustAffect(t.exec(ctx, `UPDATE teams SET scim_enabled = ? WHERE id = ?`, boolInt(on), teamID))
+}
+
+func (t *txStore) CreateKey(ctx context.Context, k store.SCIMKey) error {
+	_, err := t.exec(ctx, `INSERT INTO scim_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.TeamID, k.ID, k.Name, k.Prefix, k.Hash, k.CreatedBy, formatTime(k.Created),
+		formatTimePtr(k.ExpiresAt), formatTimePtr(k.RevokedAt), formatTimePtr(k.LastUsedAt), k.LastUsedIP)
+	return err
+}
+
+func (t *txStore) RevokeKey(ctx context.Context, teamID, id string, at time.Time) error {
+	return mustAffect(t.exec(ctx, `UPDATE scim_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE team_id = ? AND id = ?`, formatTime(at), teamID, id))
+}
+
+func (t *txStore) TouchKey(ctx context.Context, teamID, id string, at time.Time, ip string) error {
+	return mustAffect(t.exec(ctx, `UPDATE scim_keys SET last_used_at = ?, last_used_ip = ? WHERE team_id = ? AND id = ?`, formatTime(at), ip, teamID, id))
+}
+
+func (t *txStore) CreateUser(ctx context.Context, u store.User) error {
+	_, err := t.exec(ctx, `INSERT INTO users (team_id, id, user_name, user_name_key, external_id, display_name, display_name_key, active, source, role, attrs, created, modified, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.TeamID, u.ID, u.UserName, Fold(u.UserName), u.ExternalID, u.DisplayName, Fold(u.DisplayName), boolInt(u.Active), u.Source, u.Role,
+		string(u.Attrs), formatTime(u.Created), formatTime(u.Modified), u.Version)
+	if err != nil {
+		return err
+	}
+	return t.writeEmails(ctx, u)
+}
+
+func (t *txStore) writeEmails(ctx context.Context, u store.User) error {
+	seen := map[string]bool{}
+	for _, e := range u.Emails {
+		k := Fold(e)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if _, err := t.exec(ctx, `INSERT INTO user_emails (team_id, user_id, value_key) VALUES (?, ?, ?)`, u.TeamID, u.ID, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txStore) UpdateUser(ctx context.Context, u store.User) error {
+	res, err := t.exec(ctx, `UPDATE users SET user_name = ?, user_name_key = ?, external_id = ?, display_name = ?, display_name_key = ?, active = ?,
+		role = ?, attrs = ?, modified = ?, version = ? WHERE team_id = ? AND id = ? AND version = ?`,
+		u.UserName, Fold(u.UserName), u.ExternalID, u.DisplayName, Fold(u.DisplayName), boolInt(u.Active), u.Role, string(u.Attrs),
+		formatTime(u.Modified), u.Version, u.TeamID, u.ID, u.Version-1)
+	if err := t.versioned(ctx, res, err, "users", u.TeamID, u.ID); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `DELETE FROM user_emails WHERE team_id = ? AND user_id = ?`, u.TeamID, u.ID); err != nil {
+		return err
+	}
+	return t.writeEmails(ctx, u)
+}
+
+// versioned turns "no row updated" into ErrNotFound or, when the row exists
+// with another version, ErrConflict: the optimistic-concurrency check lives
+// in the UPDATE itself.
+func (t *txStore) versioned(ctx context.Context, res sql.Result, err error, table, teamID, id string) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n > 0 {
+		return err
+	}
+	var one int
+	if err := t.row(ctx, `SELECT 1 FROM `+table+` WHERE team_id = ? AND id = ?`, teamID, id).Scan(&one); err != nil {
+		return notFound(err)
+	}
+	return store.ErrConflict
+}
+
+func (t *txStore) DeleteUser(ctx context.Context, teamID, id string) error {
+	if err := mustAffect(t.exec(ctx, `DELETE FROM users WHERE team_id = ? AND id = ?`, teamID, id)); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `DELETE FROM user_emails WHERE team_id = ? AND user_id = ?`, teamID, id); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, `DELETE FROM group_members WHERE team_id = ? AND user_id = ?`, teamID, id)
+	return err
+}
+
+func (t *txStore) CreateGroup(ctx context.Context, g store.Group) error {
+	_, err := t.exec(ctx, `INSERT INTO scim_groups (team_id, id, display_name, display_name_key, external_id, attrs, created, modified, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.TeamID, g.ID, g.DisplayName, Fold(g.DisplayName), g.ExternalID, string(g.Attrs), formatTime(g.Created), formatTime(g.Modified), g.Version)
+	return err
+}
+
+func (t *txStore) UpdateGroup(ctx context.Context, g store.Group) error {
+	res, err := t.exec(ctx, `UPDATE scim_groups SET display_name = ?, display_name_key = ?, external_id = ?, attrs = ?, modified = ?, version = ?
+		WHERE team_id = ? AND id = ? AND version = ?`,
+		g.DisplayName, Fold(g.DisplayName), g.ExternalID, string(g.Attrs), formatTime(g.Modified), g.Version, g.TeamID, g.ID, g.Version-1)
+	return t.versioned(ctx, res, err, "scim_groups", g.TeamID, g.ID)
+}
+
+func (t *txStore) DeleteGroup(ctx context.Context, teamID, id string) error {
+	if err := mustAffect(t.exec(ctx, `DELETE FROM scim_groups WHERE team_id = ? AND id = ?`, teamID, id)); err != nil {
+		return err
+	}
+	return t.RemoveAllMembers(ctx, teamID, id)
+}
+
+func (t *txStore) AddMembers(ctx context.Context, teamID, groupID string, userIDs []string) error {
+	for _, id := range userIDs {
+		if _, err := t.exec(ctx, `INSERT INTO group_members (team_id, group_id, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, teamID, groupID, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txStore) RemoveMembers(ctx context.Context, teamID, groupID string, userIDs []string) error {
+	for _, id := range userIDs {
+		if _, err := t.exec(ctx, `DELETE FROM group_members WHERE team_id = ? AND group_id = ? AND user_id = ?`, teamID, groupID, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txStore) RemoveAllMembers(ctx context.Context, teamID, groupID string) error {
+	_, err := t.exec(ctx, `DELETE FROM group_members WHERE team_id = ? AND group_id = ?`, teamID, groupID)
+	return err
+}
+
+func (t *txStore) CreateInvite(ctx context.Context, inv store.Invite) error {
+	_, err := t.exec(ctx, `INSERT INTO invites (team_id, id, email, email_key, role, status, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		inv.TeamID, inv.ID, inv.Email, Fold(inv.Email), inv.Role, inv.Status, formatTime(inv.Created))
+	return err
+}
+
+func (t *txStore) CloseInvite(ctx context.Context, teamID, id, status string, at time.Time) error {
+	return mustAffect(t.exec(ctx, `UPDATE invites SET status = ?, closed_at = ? WHERE team_id = ? AND id = ? AND status = 'pending'`, status, formatTime(at), teamID, id))
+}
+
+func (t *txStore) AppendAudit(ctx context.Context, e store.AuditEvent) error {
+	_, err := t.exec(ctx, `INSERT INTO audit_events (team_id, id, at, actor, action, target_type, target_id, detail, request_id, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.TeamID, e.ID, formatTime(e.At), e.Actor, e.Action, e.TargetType, e.TargetID, e.Detail, e.RequestID, e.IP)
+	return err
+}

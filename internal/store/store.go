@@ -1,0 +1,210 @@
+// Package store defines Roster's storage contract: the records it keeps and
+// the interfaces every backend implements. Every record belongs to a team
+// and every method that touches team data takes the team id first, so one
+// team can never reach another's rows.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rosterhq/roster/internal/scim/filter"
+)
+
+// Sentinel errors every backend returns, so callers never see driver errors.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrConflict is a uniqueness violation detected by the database itself.
+	ErrConflict = errors.New("already exists")
+)
+
+// UnsupportedFilterError is returned by list methods for a filter the
+// backend can't compile to a query. It is the client's error, not ours.
+type UnsupportedFilterError struct{ Reason string }
+
+func (e *UnsupportedFilterError) Error() string { return e.Reason }
+
+// Team is a tenant.
+type Team struct {
+	ID          string
+	Slug        string
+	Name        string
+	AdminEmail  string
+	SCIMEnabled bool
+	DefaultRole string
+	Created     time.Time
+}
+
+// Key statuses.
+const (
+	KeyActive  = "ACTIVE"
+	KeyRevoked = "REVOKED"
+	KeyExpired = "EXPIRED"
+)
+
+// SCIMKey is a team-owned SCIM API key. Only the hash of the secret is kept.
+type SCIMKey struct {
+	TeamID     string
+	ID         string
+	Name       string
+	Prefix     string // the first characters of the token, for recognising it
+	Hash       []byte // SHA-256 of the whole token
+	CreatedBy  string
+	Created    time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
+	LastUsedIP string
+}
+
+// Member sources and statuses.
+const (
+	SourceSCIM   = "scim"
+	SourceManual = "manual"
+	SourceInvite = "invite"
+)
+
+// User is a team member as a SCIM User. Attrs holds the canonical SCIM
+// attributes as JSON; the columns beside it are the ones queries index.
+type User struct {
+	TeamID      string
+	ID          string
+	UserName    string
+	ExternalID  string
+	DisplayName string
+	Active      bool
+	Emails      []string // every emails.value, for lookups
+	Source      string
+	Role        string
+	Attrs       []byte
+	Created     time.Time
+	Modified    time.Time
+	Version     int64
+}
+
+// Group is a team's group. Its members live in their own rows, so adding
+// one member never rewrites the others.
+type Group struct {
+	TeamID      string
+	ID          string
+	DisplayName string
+	ExternalID  string
+	Attrs       []byte
+	Created     time.Time
+	Modified    time.Time
+	Version     int64
+}
+
+// MemberRef is one group member with the name to display for it.
+type MemberRef struct {
+	UserID  string
+	Display string
+}
+
+// GroupRef is one group of a user.
+type GroupRef struct {
+	GroupID string
+	Display string
+}
+
+// Invite is a pending invitation to join a team.
+type Invite struct {
+	TeamID   string
+	ID       string
+	Email    string
+	Role     string
+	Status   string // pending, accepted, claimed, revoked
+	Created  time.Time
+	ClosedAt *time.Time
+}
+
+// AuditEvent records one change: who did what to which resource, and when.
+type AuditEvent struct {
+	TeamID     string
+	ID         string
+	At         time.Time
+	Actor      string // e.g. "scim-key:Okta (key id)", "cli"
+	Action     string // e.g. "user.create"
+	TargetType string
+	TargetID   string
+	Detail     string // a short JSON summary, never secrets
+	RequestID  string
+	IP         string
+}
+
+// Page asks for a slice of a list: Offset rows skipped, at most Limit rows
+// (Limit 0 returns only the total).
+type Page struct {
+	Offset int
+	Limit  int
+}
+
+// Store is the whole storage contract. Reads run outside transactions;
+// every write runs inside Tx so a request's changes land together or not
+// at all.
+type Store interface {
+	Reader
+	// Tx runs fn in one write transaction. If fn returns an error the
+	// transaction is rolled back and the error returned.
+	Tx(ctx context.Context, fn func(tx Tx) error) error
+	Close() error
+}
+
+// Reader holds the read methods, available both outside and inside Tx.
+type Reader interface {
+	TeamBySlug(ctx context.Context, slug string) (Team, error)
+	Team(ctx context.Context, id string) (Team, error)
+	ListTeams(ctx context.Context) ([]Team, error)
+	// KeyByHash finds a key by the hash of its token, in any team.
+	KeyByHash(ctx context.Context, hash []byte) (SCIMKey, error)
+	ListKeys(ctx context.Context, teamID string) ([]SCIMKey, error)
+
+	User(ctx context.Context, teamID, id string) (User, error)
+	// ListUsers returns one page of the team's users matching f (nil for
+	// all), ordered by creation then id so pages never overlap, plus the
+	// total number of matches.
+	ListUsers(ctx context.Context, teamID string, f filter.Expr, p Page) ([]User, int, error)
+	GroupsOfUser(ctx context.Context, teamID, userID string) ([]GroupRef, error)
+
+	Group(ctx context.Context, teamID, id string) (Group, error)
+	ListGroups(ctx context.Context, teamID string, f filter.Expr, p Page) ([]Group, int, error)
+	Members(ctx context.Context, teamID, groupID string) ([]MemberRef, error)
+	// ExistingUsers returns which of ids are users of the team.
+	ExistingUsers(ctx context.Context, teamID string, ids []string) (map[string]bool, error)
+
+	PendingInvite(ctx context.Context, teamID, email string) (Invite, error)
+	ListAudit(ctx context.Context, teamID string, limit int) ([]AuditEvent, error)
+}
+
+// Tx holds the write methods. Implementations enforce uniqueness in the
+// database and report it as ErrConflict.
+type Tx interface {
+	Reader
+
+	CreateTeam(ctx context.Context, t Team) error
+	SetSCIMEnabled(ctx context.Context, teamID string, on bool) error
+	CreateKey(ctx context.Context, k SCIMKey) error
+	RevokeKey(ctx context.Context, teamID, id string, at time.Time) error
+	TouchKey(ctx context.Context, teamID, id string, at time.Time, ip string) error
+
+	CreateUser(ctx context.Context, u User) error
+	// UpdateUser writes u if the stored version is still u.Version-1, so a
+	// concurrent writer's update is never lost; otherwise ErrConflict.
+	UpdateUser(ctx context.Context, u User) error
+	// DeleteUser removes the user and every group membership it has.
+	DeleteUser(ctx context.Context, teamID, id string) error
+
+	CreateGroup(ctx context.Context, g Group) error
+	UpdateGroup(ctx context.Context, g Group) error
+	DeleteGroup(ctx context.Context, teamID, id string) error
+	// AddMembers adds users to a group; ones already in it are skipped.
+	AddMembers(ctx context.Context, teamID, groupID string, userIDs []string) error
+	RemoveMembers(ctx context.Context, teamID, groupID string, userIDs []string) error
+	RemoveAllMembers(ctx context.Context, teamID, groupID string) error
+
+	CreateInvite(ctx context.Context, inv Invite) error
+	CloseInvite(ctx context.Context, teamID, id, status string, at time.Time) error
+
+	AppendAudit(ctx context.Context, e AuditEvent) error
+}
