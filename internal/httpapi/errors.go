@@ -5,6 +5,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -43,7 +44,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "<key>" in a detail stays readable
+	err := enc.Encode(v)
+	b := buf.Bytes()
 	if err != nil {
 		slog.Error("encode response", "err", err)
 		status = http.StatusInternalServerError

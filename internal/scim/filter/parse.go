@@ -485,15 +485,15 @@ func (p *parser) found() string {
 	}
 	const maxShown = 24
 	i := p.pos
-	for i < len(p.s) && i-p.pos < maxShown && !isBarewordEnd(p.s[i]) {
+	for i < len(p.s) && !isBarewordEnd(p.s[i]) {
 		i++
 	}
 	if i == p.pos {
-		i++
+		i++ // a delimiter: show just it
 	}
 	tok := p.s[p.pos:i]
-	if i < len(p.s) && !isBarewordEnd(p.s[i]) {
-		tok += "..."
+	if len(tok) > maxShown {
+		tok = tok[:maxShown] + "..."
 	}
 	return strconv.Quote(tok)
 }
