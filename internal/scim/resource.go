@@ -63,12 +63,21 @@ func (r Resource) setTop(rt *ResourceType, key string, v any) error {
 		setOrDelete(r, "externalId", s)
 		return nil
 	case strings.EqualFold(key, rt.Schema.ID):
-		// Some clients nest core attributes under the core URN.
+		// Some clients nest core attributes under the core URN (SCIMVERIFY).
+		if v == nil {
+			return nil
+		}
 		m, ok := v.(map[string]any)
 		if !ok {
 			return BadRequest(InvalidValue, "%q must be an object", key)
 		}
 		for k2, v2 := range m {
+			if strings.EqualFold(k2, "externalId") {
+				if err := r.setTop(rt, k2, v2); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := r.setAttr(rt.Schema, r, k2, v2); err != nil {
 				return err
 			}
@@ -96,7 +105,34 @@ func (r Resource) setTop(rt *ResourceType, key string, v any) error {
 		setOrDelete(r, ext.ID, emptyToNil(target))
 		return nil
 	}
+	if s, name := splitURN(rt, key); s != nil {
+		// A URN-qualified attribute name at the top level
+		// ("urn:...:enterprise:2.0:User:department"), RFC 7644 §3.10.
+		if s == rt.Schema {
+			return r.setTop(rt, name, v)
+		}
+		target, _ := r[s.ID].(map[string]any)
+		if target == nil {
+			target = map[string]any{}
+		}
+		if err := r.setAttr(s, target, name, v); err != nil {
+			return err
+		}
+		setOrDelete(r, s.ID, emptyToNil(target))
+		return nil
+	}
 	return r.setAttr(rt.Schema, r, key, v)
+}
+
+// splitURN splits "urn:...:User:attr" into the schema of rt it names and
+// "attr"; it returns nil when key is not qualified by one of rt's schemas.
+func splitURN(rt *ResourceType, key string) (*Schema, string) {
+	for _, s := range rt.Schemas() {
+		if len(key) > len(s.ID)+1 && key[len(s.ID)] == ':' && strings.EqualFold(key[:len(s.ID)], s.ID) {
+			return s, key[len(s.ID)+1:]
+		}
+	}
+	return nil, ""
 }
 
 // setAttr normalises one attribute of schema s into target.

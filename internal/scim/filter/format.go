@@ -1,6 +1,9 @@
 package filter
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Format prints e as a canonical filter that Parse reads back to an equal
 // AST. Operands that are themselves and/or expressions are parenthesised,
@@ -97,7 +100,11 @@ func writeCompare(b *strings.Builder, c Compare) {
 func writeValue(b *strings.Builder, v Value) {
 	switch v.Kind {
 	case Number:
-		b.WriteString(v.Str)
+		if v.Str == "" { // built by hand rather than parsed
+			b.WriteString(strconv.FormatFloat(v.Num, 'g', -1, 64))
+		} else {
+			b.WriteString(v.Str)
+		}
 	case Bool:
 		if v.Bool {
 			b.WriteString("true")

@@ -11,6 +11,12 @@ import (
 func (p *parser) parseString() (string, error) {
 	open := p.pos
 	p.pos++
+	// Fast path: most strings have no escapes and need no copy.
+	if i := strings.IndexAny(p.s[p.pos:], "\"\\"); i >= 0 && p.s[p.pos+i] == '"' && !hasControl(p.s[p.pos:p.pos+i]) {
+		s := p.s[p.pos : p.pos+i]
+		p.pos += i + 1
+		return s, nil
+	}
 	var b strings.Builder
 	for !p.eof() {
 		c := p.s[p.pos]
@@ -94,6 +100,15 @@ func (p *parser) parseUnicodeEscape(at int) (rune, error) {
 		}
 	}
 	return utf8.RuneError, nil
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 func hex4(s string) (rune, bool) {

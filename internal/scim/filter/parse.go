@@ -124,7 +124,7 @@ func (p *parser) parseTerm() (Expr, error) {
 	return p.parseComparison(path, start, spaced)
 }
 
-// parseGroup parses "(" or ")"; the caller has seen the "(".
+// parseGroup parses "(" filter ")"; the caller has seen the "(".
 func (p *parser) parseGroup() (Expr, error) {
 	open := p.pos
 	if err := p.enter(open); err != nil {

@@ -394,6 +394,13 @@ func TestFormat(t *testing.T) {
 			t.Errorf("Format(Parse(%q)) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+	built := And{
+		Left:  Compare{Path: AttrPath{Name: "a"}, Op: Gt, Value: Value{Kind: Number, Num: 2.5}},
+		Right: Compare{Path: AttrPath{URN: ent, Name: "manager"}, Op: Eq, Value: Value{Kind: String, Str: "x\"y"}},
+	}
+	if got, want := Format(built), `a gt 2.5 and `+ent+`:manager eq "x\"y"`; got != want {
+		t.Errorf("Format(hand-built) = %q, want %q", got, want)
+	}
 	if got := Format(nil); got != "<nil>" {
 		t.Errorf("Format(nil) = %q", got)
 	}
