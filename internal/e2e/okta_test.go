@@ -64,8 +64,8 @@ func TestOktaSPECSuite(t *testing.T) {
 	userName := "RunscopeGiven789Abcdefghi123@atko.com"
 	body := map[string]any{
 		"schemas": []string{userURN}, "userName": userName,
-		"name":   map[string]any{"givenName": "RunscopeGiven789", "familyName": "Abcdefghi123"},
-		"emails": []any{map[string]any{"primary": true, "value": userName, "type": "work"}},
+		"name":        map[string]any{"givenName": "RunscopeGiven789", "familyName": "Abcdefghi123"},
+		"emails":      []any{map[string]any{"primary": true, "value": userName, "type": "work"}},
 		"displayName": "RunscopeGiven789 Abcdefghi123", "active": true,
 	}
 	jc := *c

@@ -23,10 +23,14 @@ func ParsePatch(body []byte) ([]PatchOperation, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rawOps any
-	for k, v := range m {
-		if strings.EqualFold(k, "Operations") {
-			rawOps = v
+	// "Operations" as the RFC spells it wins over other spellings, so a
+	// body holding both is read the same way every time.
+	rawOps, exact := m["Operations"]
+	if !exact {
+		for k, v := range m {
+			if strings.EqualFold(k, "Operations") {
+				rawOps = v
+			}
 		}
 	}
 	list, ok := rawOps.([]any)
@@ -130,6 +134,15 @@ func (p Patcher) apply(r Resource, op PatchOperation) error {
 		}
 		return nil
 	}
+	if ext := p.Type.Extension(op.Path); ext != nil {
+		// The path is a whole extension: "remove" drops it, add and
+		// replace take an object of its attributes.
+		if op.Op == "remove" {
+			delete(r, ext.ID)
+			return nil
+		}
+		return p.applyKey(r, op.Op, ext.ID, op.Value)
+	}
 	path, err := filter.ParsePath(op.Path, filter.Limits{})
 	if err != nil {
 		return BadRequest(InvalidPath, "invalid path %q: %v", op.Path, err)
@@ -143,10 +156,23 @@ func (p Patcher) applyKey(r Resource, op, key string, v any) error {
 	case strings.EqualFold(key, "schemas"), strings.EqualFold(key, "meta"):
 		return nil
 	case strings.EqualFold(key, "id"):
-		if s, _ := v.(string); s == p.ID {
-			return nil
+		return p.checkID(v)
+	case strings.EqualFold(key, p.Type.Schema.ID):
+		// {"urn:...:core:2.0:User": {"displayName": "x"}}: core attributes
+		// nested under the core URN, as Normalize accepts them.
+		m, ok := v.(map[string]any)
+		if !ok {
+			return BadRequest(InvalidValue, "%q must be an object", p.Type.Schema.ID)
 		}
-		return Errorf(400, Mutability, "id is read-only")
+		for k2, v2 := range m {
+			if strings.HasPrefix(strings.ToLower(k2), "urn:") {
+				continue
+			}
+			if err := p.applyKey(r, op, k2, v2); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if ext := p.Type.Extension(key); ext != nil {
 		// {"urn:...:enterprise:2.0:User": {"department": "x"}}
@@ -169,15 +195,31 @@ func (p Patcher) applyKey(r Resource, op, key string, v any) error {
 	return p.applyPath(r, op, path, v, false)
 }
 
+// checkID accepts a restated id (Okta's group rename, OKTA-13, RFC-25)
+// and refuses a different one.
+func (p Patcher) checkID(v any) error {
+	if s, ok := v.(string); ok && s == p.ID {
+		return nil
+	}
+	return BadRequest(Mutability, "id is read-only")
+}
+
 // resolve finds the schema, attribute and container map for a path. It
 // creates the extension object when create is set.
-func (p Patcher) resolve(r Resource, ap filter.AttrPath, create bool) (*Attribute, map[string]any, error) {
+func (p Patcher) resolve(r Resource, ap filter.AttrPath, create bool) (*Attribute, map[string]any, filter.AttrPath) {
 	s := p.Type.Schema
 	container := map[string]any(r)
+	if ap.URN != "" && ap.Sub != "" && p.Type.Extension(ap.URN) == nil {
+		if ext := p.Type.Extension(ap.URN + ":" + ap.Name); ext != nil {
+			// "urn:...:enterprise:2.0:User.manager", the old form Entra
+			// sends (MS-PM2, Q6): the "sub-attribute" is the attribute.
+			ap = filter.AttrPath{URN: ext.ID, Name: ap.Sub}
+		}
+	}
 	if ap.URN != "" && !strings.EqualFold(ap.URN, s.ID) {
 		ext := p.Type.Extension(ap.URN)
 		if ext == nil {
-			return nil, nil, nil
+			return nil, nil, ap
 		}
 		s = ext
 		m, _ := r[ext.ID].(map[string]any)
@@ -189,27 +231,32 @@ func (p Patcher) resolve(r Resource, ap filter.AttrPath, create bool) (*Attribut
 		}
 		container = m
 	}
-	if strings.EqualFold(ap.Name, "externalId") && s == p.Type.Schema {
-		return externalIDAttr, container, nil
+	if s == p.Type.Schema {
+		// id, externalId and meta are common to every resource type
+		// (RFC 7643 §3.1) and live outside its schema.
+		if a := findAttr(p.Type.Common, ap.Name); a != nil {
+			return a, container, ap
+		}
 	}
-	return s.Attr(ap.Name), container, nil
+	return s.Attr(ap.Name), container, ap
 }
 
 var externalIDAttr = commonAttributes[1]
 
 func (p Patcher) applyPath(r Resource, op string, path filter.Path, v any, explicit bool) error {
-	a, container, err := p.resolve(r, path.Attr, op != "remove")
-	if err != nil {
-		return err
-	}
+	defer p.dropEmptyExtension(r) // resolve may have created one
+	a, container, ap := p.resolve(r, path.Attr, op != "remove")
+	path.Attr = ap
 	if a == nil {
 		if !explicit {
 			return nil // unknown key in a path-less value: ignored
 		}
 		return BadRequest(InvalidPath, "unknown attribute %q", path.Attr.String())
 	}
-	defer p.dropEmptyExtension(r)
 	if a.Mutability == ReadOnly {
+		if a.Name == "id" && op == "replace" && path.Attr.Sub == "" && path.Filter == nil {
+			return p.checkID(v)
+		}
 		if !explicit {
 			return nil
 		}

@@ -288,7 +288,7 @@ func TestResourceAccessorsAndClone(t *testing.T) {
 
 func TestParseBool(t *testing.T) {
 	tests := []struct {
-		in     string
+		in      string
 		val, ok bool
 	}{
 		{"true", true, true}, {"True", true, true}, {"TRUE", true, true}, {" false ", false, true},
