@@ -92,6 +92,8 @@ type listQuery struct {
 	count      string
 	attributes string
 	excluded   string
+	sortBy     string
+	sortOrder  string
 }
 
 func queryFromURL(r *http.Request) listQuery {
@@ -105,7 +107,7 @@ func queryFromURL(r *http.Request) listQuery {
 		}
 		return ""
 	}
-	return listQuery{get("filter"), get("startIndex"), get("count"), get("attributes"), get("excludedAttributes")}
+	return listQuery{get("filter"), get("startIndex"), get("count"), get("attributes"), get("excludedAttributes"), get("sortBy"), get("sortOrder")}
 }
 
 func queryFromSearch(r *http.Request) (listQuery, error) {
@@ -126,6 +128,10 @@ func queryFromSearch(r *http.Request) (listQuery, error) {
 			q.attributes = joinList(v)
 		case "excludedattributes":
 			q.excluded = joinList(v)
+		case "sortby":
+			q.sortBy, _ = v.(string)
+		case "sortorder":
+			q.sortOrder, _ = v.(string)
 		}
 	}
 	return q, nil
@@ -164,6 +170,14 @@ func (s *Server) parseList(q listQuery) (service.ListOptions, error) {
 			return o, scim.BadRequest(scim.InvalidValue, "count must be an integer, got %q", q.count)
 		}
 		o.Count = min(max(n, 0), s.cfg.MaxResults)
+	}
+	o.SortBy = strings.TrimSpace(q.sortBy)
+	switch strings.ToLower(strings.TrimSpace(q.sortOrder)) {
+	case "", "ascending":
+	case "descending":
+		o.Descending = true
+	default:
+		return o, scim.BadRequest(scim.InvalidValue, "sortOrder must be \"ascending\" or \"descending\", got %q", q.sortOrder)
 	}
 	if strings.TrimSpace(q.filter) != "" {
 		f, err := filter.Parse(q.filter, filter.Limits{})

@@ -144,7 +144,7 @@ func (s *Service) GetGroup(ctx context.Context, p Principal, id string, withMemb
 
 // ListGroups lists one page of the team's groups.
 func (s *Service) ListGroups(ctx context.Context, p Principal, o ListOptions) ([]GroupView, int, error) {
-	groups, total, err := s.Store.ListGroups(ctx, p.Team.ID, o.Filter, store.Page{Offset: o.StartIndex - 1, Limit: o.Count})
+	groups, total, err := s.Store.ListGroups(ctx, p.Team.ID, o.query())
 	if err != nil {
 		return nil, 0, storeError(err, "group", "")
 	}

@@ -93,6 +93,7 @@ func (s *Service) audit(ctx context.Context, tx store.Tx, teamID string, a Actor
 // internal: the client sees a generic 500 and the cause is logged.
 func storeError(err error, kind, id string) error {
 	var uf *store.UnsupportedFilterError
+	var is *store.InvalidSortError
 	var se *scim.Error
 	switch {
 	case err == nil:
@@ -103,6 +104,8 @@ func storeError(err error, kind, id string) error {
 		return scim.NotFound(kind, id)
 	case errors.As(err, &uf):
 		return scim.BadRequest(scim.InvalidFilter, "%s", uf.Reason)
+	case errors.As(err, &is):
+		return scim.BadRequest(scim.InvalidValue, "%s", is.Reason)
 	case errors.Is(err, context.DeadlineExceeded):
 		return &scim.Error{Status: http.StatusServiceUnavailable, Detail: "the request took too long; try again", Cause: err}
 	}

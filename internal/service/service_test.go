@@ -148,7 +148,7 @@ func TestCreateTeamSlugCollision(t *testing.T) {
 		t.Fatal("bad admin email accepted")
 	}
 	// The first admin is a member of the team, as a Super Admin.
-	users, total, err := st.ListUsers(ctx, t1.ID, nil, store.Page{Limit: 10})
+	users, total, err := st.ListUsers(ctx, t1.ID, store.Query{Page: store.Page{Limit: 10}})
 	if err != nil || total != 1 || users[0].UserName != "a@acme.example" || users[0].Role != RoleSuperAdmin || users[0].Source != store.SourceManual {
 		t.Fatalf("admin member: %+v %v", users, err)
 	}

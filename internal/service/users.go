@@ -26,8 +26,15 @@ type ListOptions struct {
 	Filter     filter.Expr
 	StartIndex int // 1-based
 	Count      int
+	SortBy     string
+	Descending bool
 	// WithRelated loads a User's groups or a Group's members.
 	WithRelated bool
+}
+
+func (o ListOptions) query() store.Query {
+	return store.Query{Filter: o.Filter, SortBy: o.SortBy, Descending: o.Descending,
+		Page: store.Page{Offset: o.StartIndex - 1, Limit: o.Count}}
 }
 
 // newUser builds a store record from canonical attributes. The password is
@@ -56,13 +63,29 @@ func fillUser(u *store.User, res scim.Resource) error {
 		res["active"] = true
 	}
 	u.Active = active
-	u.Emails = res.Values("emails", "value")
+	u.Emails = emailsOf(res)
 	b, err := json.Marshal(res)
 	if err != nil {
 		return err
 	}
 	u.Attrs = b
 	return nil
+}
+
+func emailsOf(res scim.Resource) []store.Email {
+	list, _ := res["emails"].([]any)
+	var out []store.Email
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		v, _ := m["value"].(string)
+		if v == "" {
+			continue
+		}
+		typ, _ := m["type"].(string)
+		primary, _ := m["primary"].(bool)
+		out = append(out, store.Email{Value: v, Type: typ, Primary: primary})
+	}
+	return out
 }
 
 func userView(u store.User) (UserView, error) {
@@ -125,7 +148,11 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, a Actor, body map
 // claimInvite closes a pending invite addressed to the user's userName or
 // one of its emails, and gives the member the invite's role.
 func (s *Service) claimInvite(ctx context.Context, tx store.Tx, teamID string, u *store.User) (string, error) {
-	for _, email := range append([]string{u.UserName}, u.Emails...) {
+	candidates := []string{u.UserName}
+	for _, e := range u.Emails {
+		candidates = append(candidates, e.Value)
+	}
+	for _, email := range candidates {
 		inv, err := tx.PendingInvite(ctx, teamID, email)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
@@ -163,7 +190,7 @@ func (s *Service) GetUser(ctx context.Context, p Principal, id string, withGroup
 
 // ListUsers lists one page of the team's users.
 func (s *Service) ListUsers(ctx context.Context, p Principal, o ListOptions) ([]UserView, int, error) {
-	users, total, err := s.Store.ListUsers(ctx, p.Team.ID, o.Filter, store.Page{Offset: o.StartIndex - 1, Limit: o.Count})
+	users, total, err := s.Store.ListUsers(ctx, p.Team.ID, o.query())
 	if err != nil {
 		return nil, 0, storeError(err, "user", "")
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/scim/filter"
 )
 
@@ -24,6 +25,11 @@ var (
 type UnsupportedFilterError struct{ Reason string }
 
 func (e *UnsupportedFilterError) Error() string { return e.Reason }
+
+// InvalidSortError is returned for a sortBy the backend can't order by.
+type InvalidSortError struct{ Reason string }
+
+func (e *InvalidSortError) Error() string { return e.Reason }
 
 // Team is a tenant.
 type Team struct {
@@ -74,13 +80,21 @@ type User struct {
 	ExternalID  string
 	DisplayName string
 	Active      bool
-	Emails      []string // every emails.value, for lookups
+	Emails      []Email // every emails[] element, for lookups
 	Source      string
 	Role        string
 	Attrs       []byte
 	Created     time.Time
 	Modified    time.Time
 	Version     int64
+}
+
+// Email is one emails[] element, kept in its own rows so that emails.value
+// and emails[type eq "work"].value lookups use an index.
+type Email struct {
+	Value   string
+	Type    string
+	Primary bool
 }
 
 // Group is a team's group. Its members live in their own rows, so adding
@@ -133,6 +147,20 @@ type AuditEvent struct {
 	IP         string
 }
 
+// Query is a list request: which resources, in which order, which slice.
+type Query struct {
+	// Filter selects resources; nil selects all.
+	Filter filter.Expr
+	// Type resolves attributes that have no column of their own (custom
+	// extensions included). Nil means the built-in User or Group type.
+	Type *scim.ResourceType
+	// SortBy is an attribute path (RFC 7644 §3.4.2.3); "" keeps the
+	// default order, by creation then id, which never changes between pages.
+	SortBy     string
+	Descending bool
+	Page
+}
+
 // Page asks for a slice of a list: Offset rows skipped, at most Limit rows
 // (Limit 0 returns only the total).
 type Page struct {
@@ -161,14 +189,14 @@ type Reader interface {
 	ListKeys(ctx context.Context, teamID string) ([]SCIMKey, error)
 
 	User(ctx context.Context, teamID, id string) (User, error)
-	// ListUsers returns one page of the team's users matching f (nil for
-	// all), ordered by creation then id so pages never overlap, plus the
-	// total number of matches.
-	ListUsers(ctx context.Context, teamID string, f filter.Expr, p Page) ([]User, int, error)
+	// ListUsers returns one page of the team's users matching the query,
+	// plus the total number of matches. Every order ends with creation
+	// time and id, so pages never overlap.
+	ListUsers(ctx context.Context, teamID string, q Query) ([]User, int, error)
 	GroupsOfUser(ctx context.Context, teamID, userID string) ([]GroupRef, error)
 
 	Group(ctx context.Context, teamID, id string) (Group, error)
-	ListGroups(ctx context.Context, teamID string, f filter.Expr, p Page) ([]Group, int, error)
+	ListGroups(ctx context.Context, teamID string, q Query) ([]Group, int, error)
 	Members(ctx context.Context, teamID, groupID string) ([]MemberRef, error)
 	// ExistingUsers returns which of ids are users of the team.
 	ExistingUsers(ctx context.Context, teamID string, ids []string) (map[string]bool, error)

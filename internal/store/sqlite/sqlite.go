@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ncruces/go-sqlite3"
 	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
@@ -27,6 +28,39 @@ var Dialect = sqlstore.Dialect{
 		return errors.Is(err, sqlite3.CONSTRAINT_UNIQUE) || errors.Is(err, sqlite3.CONSTRAINT_PRIMARYKEY)
 	},
 	Contains: func(h, n string) string { return "instr(" + h + ", " + n + ") > 0" },
+	JSONValue: func(col string, path []string) string {
+		return "json_extract(" + col + ", " + jsonPath(path) + ")"
+	},
+	JSONEach: func(col string, path []string, alias string) (string, func([]string) string) {
+		return "json_each(" + col + ", " + jsonPath(path) + ") AS " + alias, func(p []string) string {
+			if len(p) == 0 {
+				return alias + ".value"
+			}
+			return "json_extract(" + alias + ".value, " + jsonPath(p) + ")"
+		}
+	},
+	// json_extract gives JSON true and false as the integers 1 and 0.
+	JSONBoolIs: func(expr string, b bool) string {
+		if b {
+			return "(" + expr + " = 1)"
+		}
+		return "(" + expr + " = 0)"
+	},
+	JSONNumber: func(expr string) string { return expr },
+}
+
+// jsonPath quotes each key, so URNs with colons and dots stay one key.
+// Keys come from schema definitions, never from a request; quotes are
+// stripped all the same so no key can end the literal.
+func jsonPath(keys []string) string {
+	var b strings.Builder
+	b.WriteString("'$")
+	for _, k := range keys {
+		k = strings.NewReplacer(`"`, "", `'`, "", `\`, "").Replace(k)
+		b.WriteString(`."` + k + `"`)
+	}
+	b.WriteString("'")
+	return b.String()
 }
 
 // Open opens (creating if needed) the store in dataDir and migrates it.

@@ -12,6 +12,17 @@ type Dialect struct {
 	IsUniqueViolation func(error) bool
 	// Contains returns SQL true when haystack contains needle (case-exact).
 	Contains func(haystack, needle string) string
+	// JSONValue reads the scalar at path (object keys) from a JSON text
+	// column, as SQL text, number or boolean; NULL when absent.
+	JSONValue func(col string, path []string) string
+	// JSONEach returns a FROM item listing the elements of the array at
+	// path, named alias, and a function giving the expression of a key
+	// path inside one element (nil: the element itself).
+	JSONEach func(col string, path []string, alias string) (from string, elem func(path []string) string)
+	// JSONBoolIs is true when a JSONValue expression holds the boolean b.
+	JSONBoolIs func(expr string, b bool) string
+	// JSONNumber casts a JSONValue expression for numeric comparison.
+	JSONNumber func(expr string) string
 }
 
 func (d Dialect) rebind(q string) string {

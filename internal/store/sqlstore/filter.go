@@ -5,15 +5,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/scim/filter"
 	"github.com/rosterhq/roster/internal/store"
 )
 
 // The filter compiler turns a parsed SCIM filter into a parameterised SQL
 // condition. Values are always bound as arguments, never spliced into the
-// SQL text. An attribute without a column gets an UnsupportedFilterError,
-// which the SCIM layer answers with 400 invalidFilter: never a scan that
-// silently returns nothing.
+// SQL text; the only names in the text are column names and attribute
+// names taken from the schema definitions, never from the request.
+//
+// Attributes IdPs look resources up by (userName, externalId, id,
+// emails.value, displayName, active, meta dates, group members) have
+// columns or child tables with indexes. Every other attribute the schema
+// defines is read from the stored JSON, which works but scans the team's
+// rows. An attribute the schema doesn't define gets an
+// UnsupportedFilterError, answered with 400 invalidFilter.
 
 type colKind int
 
@@ -29,23 +36,21 @@ type column struct {
 	kind colKind
 }
 
-// multiTable maps a multi-valued attribute to its child table.
-type multiTable struct {
+// childTable maps a multi-valued attribute to rows of its own.
+type childTable struct {
 	table string
 	fk    string            // the child's column holding the parent id
 	subs  map[string]column // sub-attribute (lower-case) to column
 }
 
 type filterAttrs struct {
-	resource string
-	coreURN  string
-	simple   map[string]column // "username", "meta.created", …
-	multi    map[string]multiTable
+	rt     *scim.ResourceType
+	simple map[string]column // "username", "meta.created", …
+	child  map[string]childTable
 }
 
 var userFilterAttrs = filterAttrs{
-	resource: "User",
-	coreURN:  "urn:ietf:params:scim:schemas:core:2.0:user",
+	rt: scim.UserType,
 	simple: map[string]column{
 		"id":                {"id", exactText},
 		"username":          {"user_name_key", foldedText},
@@ -55,16 +60,20 @@ var userFilterAttrs = filterAttrs{
 		"meta.created":      {"created", timestamp},
 		"meta.lastmodified": {"modified", timestamp},
 	},
-	multi: map[string]multiTable{
+	child: map[string]childTable{
 		"emails": {table: "user_emails", fk: "user_id", subs: map[string]column{
-			"value": {"value_key", foldedText},
+			"value":   {"value_key", foldedText},
+			"type":    {"type_key", foldedText},
+			"primary": {"is_primary", boolean},
+		}},
+		"groups": {table: "group_members", fk: "user_id", subs: map[string]column{
+			"value": {"group_id", exactText},
 		}},
 	},
 }
 
 var groupFilterAttrs = filterAttrs{
-	resource: "Group",
-	coreURN:  "urn:ietf:params:scim:schemas:core:2.0:group",
+	rt: scim.GroupType,
 	simple: map[string]column{
 		"id":                {"id", exactText},
 		"displayname":       {"display_name_key", foldedText},
@@ -72,7 +81,7 @@ var groupFilterAttrs = filterAttrs{
 		"meta.created":      {"created", timestamp},
 		"meta.lastmodified": {"modified", timestamp},
 	},
-	multi: map[string]multiTable{
+	child: map[string]childTable{
 		"members": {table: "group_members", fk: "group_id", subs: map[string]column{
 			"value": {"user_id", exactText},
 		}},
@@ -80,19 +89,27 @@ var groupFilterAttrs = filterAttrs{
 }
 
 type compiler struct {
-	d     Dialect
-	attrs filterAttrs
-	alias string
-	args  []any
-	sb    strings.Builder
+	d      Dialect
+	attrs  filterAttrs
+	alias  string
+	teamID string
+	args   []any
+	sb     strings.Builder
+}
+
+func newCompiler(d Dialect, attrs filterAttrs, alias, teamID string, rt *scim.ResourceType) *compiler {
+	if rt != nil {
+		attrs.rt = rt
+	}
+	return &compiler{d: d, attrs: attrs, alias: alias, teamID: teamID}
 }
 
 // compileFilter returns " AND (cond)" and its arguments, or "" for no filter.
-func compileFilter(d Dialect, attrs filterAttrs, alias string, f filter.Expr) (string, []any, error) {
+func compileFilter(d Dialect, attrs filterAttrs, alias, teamID string, rt *scim.ResourceType, f filter.Expr) (string, []any, error) {
 	if f == nil {
 		return "", nil, nil
 	}
-	c := &compiler{d: d, attrs: attrs, alias: alias}
+	c := newCompiler(d, attrs, alias, teamID, rt)
 	c.sb.WriteString(" AND (")
 	if err := c.expr(f); err != nil {
 		return "", nil, err
@@ -139,68 +156,188 @@ func (c *compiler) binary(l filter.Expr, op string, r filter.Expr) error {
 	return nil
 }
 
-// attrKey resolves a path to the lower-case key of the attribute maps.
-func (c *compiler) attrKey(p filter.AttrPath) (string, string, error) {
-	if p.URN != "" && !strings.EqualFold(p.URN, c.attrs.coreURN) {
-		return "", "", unsupported("filtering on %q is not supported", p.String())
+// target is what a filter path resolves to.
+type target struct {
+	col   *column     // a column of the resource's own table
+	child *childTable // a child table (multi-valued)
+	attr  *scim.Attribute
+	json  []string // JSON path of the attribute inside attrs
+	sub   *scim.Attribute
+}
+
+// resolve finds where an attribute path lives. Names match
+// case-insensitively; the schema gives their canonical spelling.
+func (c *compiler) resolve(p filter.AttrPath) (target, error) {
+	rt := c.attrs.rt
+	coreQualified := p.URN == "" || strings.EqualFold(p.URN, rt.Schema.ID)
+	name, sub := strings.ToLower(p.Name), strings.ToLower(p.Sub)
+	if coreQualified {
+		key := name
+		if sub != "" {
+			key += "." + sub
+		}
+		if col, ok := c.attrs.simple[key]; ok {
+			return target{col: &col}, nil
+		}
+		if ct, ok := c.attrs.child[name]; ok {
+			ct := ct
+			return target{child: &ct, attr: rt.Schema.Attr(name)}, nil
+		}
 	}
-	return strings.ToLower(p.Name), strings.ToLower(p.Sub), nil
+	schema := rt.Schema
+	var prefix []string
+	if !coreQualified {
+		ext := rt.Extension(p.URN)
+		if ext == nil {
+			return target{}, unsupported("unknown schema %q in filter", p.URN)
+		}
+		schema, prefix = ext, []string{ext.ID}
+	}
+	a := schema.Attr(p.Name)
+	if a == nil {
+		return target{}, unsupported("can't filter on %q: %ss have no such attribute", p.String(), rt.Name)
+	}
+	if a.Mutability == scim.WriteOnly {
+		return target{}, unsupported("can't filter on %q: it is write-only", p.String())
+	}
+	t := target{attr: a, json: append(prefix, a.Name)}
+	if p.Sub != "" {
+		if t.sub = a.Sub(p.Sub); t.sub == nil {
+			return target{}, unsupported("can't filter on %q: %q has no sub-attribute %q", p.String(), a.Name, p.Sub)
+		}
+	}
+	return t, nil
 }
 
 func (c *compiler) compare(t filter.Compare) error {
-	name, sub, err := c.attrKey(t.Path)
+	tg, err := c.resolve(t.Path)
 	if err != nil {
 		return err
 	}
-	full := name
-	if sub != "" {
-		full += "." + sub
-	}
-	if col, ok := c.attrs.simple[full]; ok {
-		return c.cond(c.alias+"."+col.name, col, t.Op, t.Value, t.Path.String())
-	}
-	if mt, ok := c.attrs.multi[name]; ok {
+	where := t.Path.String()
+	switch {
+	case tg.col != nil:
+		return c.columnCond(c.alias+"."+tg.col.name, *tg.col, t.Op, t.Value, where)
+	case tg.child != nil:
+		sub := strings.ToLower(t.Path.Sub)
 		if sub == "" {
 			sub = "value" // `emails co "x"` compares each element's value
 		}
-		col, ok := mt.subs[sub]
+		col, ok := tg.child.subs[sub]
 		if !ok {
-			return unsupported("filtering on %q is not supported", t.Path.String())
+			// Sub-attributes without a column live in the JSON.
+			return c.jsonMulti(tg, t)
 		}
-		c.existsOpen(mt)
-		if err := c.cond("x."+col.name, col, t.Op, t.Value, t.Path.String()); err != nil {
+		c.childOpen(tg.child)
+		if err := c.columnCond("x."+col.name, col, t.Op, t.Value, where); err != nil {
+			return err
+		}
+		c.sb.WriteString(")")
+		return nil
+	case tg.attr.MultiValued:
+		return c.jsonMulti(tg, t)
+	}
+	a := tg.attr
+	path := tg.json
+	if a.Type == scim.TypeComplex {
+		if tg.sub == nil {
+			if t.Op == filter.Pr {
+				c.sb.WriteString(c.d.JSONValue(c.alias+".attrs", path) + " IS NOT NULL")
+				return nil
+			}
+			return unsupported("can't compare the complex attribute %q; name a sub-attribute such as %s.%s", a.Name, a.Name, a.SubAttributes[0].Name)
+		}
+		a, path = tg.sub, append(path, tg.sub.Name)
+	}
+	return c.jsonCond(c.d.JSONValue(c.alias+".attrs", path), a, t.Op, t.Value, where)
+}
+
+// childOpen starts `alias.id IN (SELECT fk FROM child WHERE team_id = ? AND`.
+// A non-correlated IN lets the database drive the lookup from the child's
+// index instead of probing it once per row of the team.
+func (c *compiler) childOpen(ct *childTable) {
+	fmt.Fprintf(&c.sb, "%s.id IN (SELECT x.%s FROM %s x WHERE x.team_id = ? AND ", c.alias, ct.fk, ct.table)
+	c.args = append(c.args, c.teamID)
+}
+
+// jsonMulti compares the elements of a multi-valued attribute stored in
+// the JSON: true when any element matches.
+func (c *compiler) jsonMulti(tg target, t filter.Compare) error {
+	a := tg.attr
+	sub := tg.sub
+	if sub == nil && a.Type == scim.TypeComplex {
+		sub = a.Sub("value")
+	}
+	from, elem := c.d.JSONEach(c.alias+".attrs", tg.json, "j")
+	c.sb.WriteString("EXISTS (SELECT 1 FROM " + from + " WHERE ")
+	var err error
+	if sub == nil {
+		err = c.jsonCond(elem(nil), a, t.Op, t.Value, t.Path.String())
+	} else {
+		err = c.jsonCond(elem([]string{sub.Name}), sub, t.Op, t.Value, t.Path.String())
+	}
+	c.sb.WriteString(")")
+	return err
+}
+
+// valuePath compiles emails[type eq "work" and value eq "x"] so that all
+// terms hold for the same element.
+func (c *compiler) valuePath(t filter.ValuePath) error {
+	tg, err := c.resolve(t.Path)
+	if err != nil {
+		return err
+	}
+	if tg.attr == nil || !tg.attr.MultiValued || tg.attr.Type != scim.TypeComplex {
+		return unsupported("a value filter needs a multi-valued complex attribute; %q is not one", t.Path.String())
+	}
+	if tg.child != nil && c.childCovers(tg.child, t.Filter) {
+		c.childOpen(tg.child)
+		if err := c.inner(t.Filter, tg.attr, func(sub string) (string, column, bool) {
+			col, ok := tg.child.subs[sub]
+			return "x." + col.name, col, ok
+		}); err != nil {
 			return err
 		}
 		c.sb.WriteString(")")
 		return nil
 	}
-	return unsupported("filtering on %q is not supported for %ss", t.Path.String(), c.attrs.resource)
-}
-
-func (c *compiler) existsOpen(mt multiTable) {
-	fmt.Fprintf(&c.sb, "EXISTS (SELECT 1 FROM %s x WHERE x.team_id = %s.team_id AND x.%s = %s.id AND ", mt.table, c.alias, mt.fk, c.alias)
-}
-
-// valuePath compiles emails[type eq "work" and value eq "x"] into one
-// EXISTS over the child table, so all terms hold for the same element.
-func (c *compiler) valuePath(t filter.ValuePath) error {
-	name, _, err := c.attrKey(t.Path)
-	if err != nil {
-		return err
+	if tg.json == nil {
+		tg.json = []string{tg.attr.Name}
 	}
-	mt, ok := c.attrs.multi[name]
-	if !ok {
-		return unsupported("value filters on %q are not supported", t.Path.String())
-	}
-	c.existsOpen(mt)
-	if err := c.inner(mt, t.Filter, t.Path.Name); err != nil {
+	from, elem := c.d.JSONEach(c.alias+".attrs", tg.json, "j")
+	c.sb.WriteString("EXISTS (SELECT 1 FROM " + from + " WHERE ")
+	if err := c.inner(t.Filter, tg.attr, func(sub string) (string, column, bool) {
+		sa := tg.attr.Sub(sub)
+		if sa == nil {
+			return "", column{}, false
+		}
+		return elem([]string{sa.Name}), column{kind: -1}, true
+	}); err != nil {
 		return err
 	}
 	c.sb.WriteString(")")
 	return nil
 }
 
-func (c *compiler) inner(mt multiTable, e filter.Expr, parent string) error {
+// childCovers reports whether every term of f names a column of ct.
+func (c *compiler) childCovers(ct *childTable, f filter.Expr) bool {
+	switch t := f.(type) {
+	case filter.And:
+		return c.childCovers(ct, t.Left) && c.childCovers(ct, t.Right)
+	case filter.Or:
+		return c.childCovers(ct, t.Left) && c.childCovers(ct, t.Right)
+	case filter.Not:
+		return c.childCovers(ct, t.X)
+	case filter.Compare:
+		_, ok := ct.subs[strings.ToLower(t.Path.Name)]
+		return ok && t.Path.Sub == "" && t.Path.URN == ""
+	}
+	return false
+}
+
+// inner compiles the filter inside [...]; lookup maps a sub-attribute to
+// an SQL expression and its column kind (-1: a JSON value).
+func (c *compiler) inner(e filter.Expr, parent *scim.Attribute, lookup func(sub string) (string, column, bool)) error {
 	switch t := e.(type) {
 	case filter.And, filter.Or:
 		var l, r filter.Expr
@@ -212,37 +349,44 @@ func (c *compiler) inner(mt multiTable, e filter.Expr, parent string) error {
 			l, r, op = o.Left, o.Right, " OR "
 		}
 		c.sb.WriteString("(")
-		if err := c.inner(mt, l, parent); err != nil {
+		if err := c.inner(l, parent, lookup); err != nil {
 			return err
 		}
 		c.sb.WriteString(op)
-		if err := c.inner(mt, r, parent); err != nil {
+		if err := c.inner(r, parent, lookup); err != nil {
 			return err
 		}
 		c.sb.WriteString(")")
 		return nil
 	case filter.Not:
 		c.sb.WriteString("NOT (")
-		if err := c.inner(mt, t.X, parent); err != nil {
+		if err := c.inner(t.X, parent, lookup); err != nil {
 			return err
 		}
 		c.sb.WriteString(")")
 		return nil
 	case filter.Compare:
-		col, ok := mt.subs[strings.ToLower(t.Path.Name)]
-		if !ok || t.Path.Sub != "" || t.Path.URN != "" {
-			return unsupported("filtering on %s.%s is not supported", parent, t.Path.String())
+		where := parent.Name + "." + t.Path.Name
+		if t.Path.Sub != "" || t.Path.URN != "" {
+			return unsupported("can't filter on %s.%s inside a value filter", parent.Name, t.Path.String())
 		}
-		return c.cond("x."+col.name, col, t.Op, t.Value, parent+"."+t.Path.Name)
+		expr, col, ok := lookup(strings.ToLower(t.Path.Name))
+		if !ok {
+			return unsupported("can't filter on %q: %q has no sub-attribute %q", where, parent.Name, t.Path.Name)
+		}
+		if col.kind == -1 {
+			return c.jsonCond(expr, parent.Sub(t.Path.Name), t.Op, t.Value, where)
+		}
+		return c.columnCond(expr, col, t.Op, t.Value, where)
 	}
 	return unsupported("value filters can't be nested")
 }
 
-// cond writes one comparison on one column.
-func (c *compiler) cond(col string, k column, op filter.Op, v filter.Value, attr string) error {
+// columnCond writes one comparison on a dedicated column.
+func (c *compiler) columnCond(col string, k column, op filter.Op, v filter.Value, attr string) error {
 	if op == filter.Pr {
 		switch k.kind {
-		case boolean:
+		case boolean, timestamp:
 			c.sb.WriteString(col + " IS NOT NULL")
 		default:
 			c.sb.WriteString(col + " <> ''")
@@ -255,62 +399,135 @@ func (c *compiler) cond(col string, k column, op filter.Op, v filter.Value, attr
 		if !ok || (op != filter.Eq && op != filter.Ne) {
 			return unsupported("%s is a boolean: use eq or ne with true or false", attr)
 		}
-		sqlOp := "="
 		if op == filter.Ne {
-			sqlOp = "<>"
+			b = !b
 		}
-		c.sb.WriteString(col + " " + sqlOp + " ?")
+		c.sb.WriteString(col + " = ?")
 		c.args = append(c.args, boolInt(b))
 		return nil
 	case timestamp:
-		if v.Kind != filter.String {
-			return unsupported("%s is a dateTime: compare it with a quoted RFC 3339 timestamp", attr)
-		}
-		ts, err := time.Parse(time.RFC3339Nano, v.Str)
+		ts, err := timeLiteral(v, attr)
 		if err != nil {
-			return unsupported("%s is a dateTime, and %q is not an RFC 3339 timestamp", attr, v.Str)
+			return err
 		}
 		return c.textOp(col, op, formatTime(ts), attr)
 	}
-	var s string
-	switch v.Kind {
-	case filter.String:
-		s = v.Str
-	case filter.Number:
-		s = v.Str
-	case filter.Bool:
-		s = fmt.Sprint(v.Bool)
-	case filter.Null:
+	if v.Kind == filter.Null {
 		// Stored strings are never null: eq null matches none, ne null all.
-		if op == filter.Eq {
-			c.sb.WriteString("1 = 0")
-		} else {
-			c.sb.WriteString("1 = 1")
-		}
+		c.sb.WriteString(map[bool]string{true: "1 = 0", false: "1 = 1"}[op == filter.Eq])
 		return nil
 	}
+	s := literalText(v)
 	if k.kind == foldedText {
 		s = Fold(s)
 	}
 	return c.textOp(col, op, s, attr)
 }
 
+func timeLiteral(v filter.Value, attr string) (time.Time, error) {
+	if v.Kind != filter.String {
+		return time.Time{}, unsupported("%s is a dateTime: compare it with a quoted RFC 3339 timestamp", attr)
+	}
+	ts, err := time.Parse(time.RFC3339Nano, v.Str)
+	if err != nil {
+		return time.Time{}, unsupported("%s is a dateTime, and %q is not an RFC 3339 timestamp", attr, v.Str)
+	}
+	return ts, nil
+}
+
+func literalText(v filter.Value) string {
+	switch v.Kind {
+	case filter.Bool:
+		return fmt.Sprint(v.Bool)
+	}
+	return v.Str
+}
+
+// jsonCond writes one comparison on a value read from the stored JSON,
+// typed by its schema attribute.
+func (c *compiler) jsonCond(expr string, a *scim.Attribute, op filter.Op, v filter.Value, attr string) error {
+	if op == filter.Pr {
+		if a.Type == scim.TypeBoolean || a.Type == scim.TypeInteger || a.Type == scim.TypeDecimal {
+			c.sb.WriteString(expr + " IS NOT NULL")
+		} else {
+			c.sb.WriteString("(" + expr + " IS NOT NULL AND " + expr + " <> '')")
+		}
+		return nil
+	}
+	if v.Kind == filter.Null {
+		switch op {
+		case filter.Eq:
+			c.sb.WriteString(expr + " IS NULL")
+		case filter.Ne:
+			c.sb.WriteString(expr + " IS NOT NULL")
+		default:
+			return unsupported("null can only be compared with eq or ne (%s)", attr)
+		}
+		return nil
+	}
+	switch a.Type {
+	case scim.TypeBoolean:
+		b, ok := boolValue(v)
+		if !ok || (op != filter.Eq && op != filter.Ne) {
+			return unsupported("%s is a boolean: use eq or ne with true or false", attr)
+		}
+		if op == filter.Ne {
+			b = !b
+		}
+		c.sb.WriteString(c.d.JSONBoolIs(expr, b))
+		return nil
+	case scim.TypeInteger, scim.TypeDecimal:
+		if v.Kind != filter.Number {
+			return unsupported("%s is a number: compare it with a number", attr)
+		}
+		sqlOp, ok := orderOps[op]
+		if !ok {
+			return unsupported("operator %q does not apply to the number %s", op, attr)
+		}
+		c.sb.WriteString(c.d.JSONNumber(expr) + " " + sqlOp + " ?")
+		c.args = append(c.args, v.Num)
+		return nil
+	case scim.TypeBinary:
+		if op != filter.Eq && op != filter.Ne {
+			return unsupported("%s is binary: only eq, ne and pr apply", attr)
+		}
+	case scim.TypeDateTime:
+		if _, err := timeLiteral(v, attr); err != nil {
+			return err
+		}
+	}
+	s := literalText(v)
+	if !a.CaseExact {
+		// Both sides go through the database's lower(), so they fold alike.
+		expr = "lower(" + expr + ")"
+		return c.textOpExpr(expr, op, "lower(?)", s, attr)
+	}
+	return c.textOp(expr, op, s, attr)
+}
+
+var orderOps = map[filter.Op]string{filter.Eq: "=", filter.Ne: "<>", filter.Gt: ">", filter.Ge: ">=", filter.Lt: "<", filter.Le: "<="}
+
 func (c *compiler) textOp(col string, op filter.Op, s, attr string) error {
+	return c.textOpExpr(col, op, "?", s, attr)
+}
+
+// textOpExpr compares col with the literal s, bound through placeholder
+// expression ph (a plain ? or lower(?)).
+func (c *compiler) textOpExpr(col string, op filter.Op, ph, s, attr string) error {
 	switch op {
 	case filter.Eq, filter.Ne, filter.Gt, filter.Ge, filter.Lt, filter.Le:
-		sqlOp := map[filter.Op]string{filter.Eq: "=", filter.Ne: "<>", filter.Gt: ">", filter.Ge: ">=", filter.Lt: "<", filter.Le: "<="}[op]
-		c.sb.WriteString(col + " " + sqlOp + " ?")
+		c.sb.WriteString(col + " " + orderOps[op] + " " + ph)
 		c.args = append(c.args, s)
 	case filter.Co:
-		c.sb.WriteString(c.d.Contains(col, "?"))
+		c.sb.WriteString(c.d.Contains(col, ph))
 		c.args = append(c.args, s)
 	case filter.Sw:
-		// A prefix is compared on substr so that neither LIKE's wildcards
-		// nor its case rules interfere.
-		c.sb.WriteString("substr(" + col + ", 1, length(?)) = ?")
+		// substr, not LIKE: neither LIKE's wildcards nor its case rules
+		// may change the meaning.
+		c.sb.WriteString("substr(" + col + ", 1, length(" + ph + ")) = " + ph)
 		c.args = append(c.args, s, s)
 	case filter.Ew:
-		c.sb.WriteString("(length(" + col + ") >= length(?) AND substr(" + col + ", length(" + col + ") - length(?) + 1) = ?)")
+		c.sb.WriteString("(length(" + col + ") >= length(" + ph + ") AND substr(" + col + ", length(" + col + ") - length(" + ph + ") + 1) = " + ph + ")")
 		c.args = append(c.args, s, s, s)
 	default:
 		return unsupported("operator %q is not supported on %s", op, attr)
@@ -323,12 +540,65 @@ func boolValue(v filter.Value) (bool, bool) {
 	case filter.Bool:
 		return v.Bool, true
 	case filter.String:
-		switch strings.ToLower(v.Str) {
-		case "true":
-			return true, true
-		case "false":
-			return false, true
-		}
+		return scim.ParseBool(v.Str)
 	}
 	return false, false
+}
+
+// orderBy compiles a sortBy attribute into an ORDER BY clause. Strings that
+// are not caseExact sort case-insensitively; a multi-valued attribute sorts
+// by its primary (else first) value; resources without the attribute sort
+// last either way. Creation time and id always end the order, so pages are
+// stable.
+func orderBy(d Dialect, attrs filterAttrs, alias, teamID string, rt *scim.ResourceType, sortBy string, desc bool) (string, []any, error) {
+	tail := alias + ".created, " + alias + ".id"
+	if sortBy == "" {
+		return " ORDER BY " + tail, nil, nil
+	}
+	p, err := filter.ParsePath(sortBy, filter.Limits{})
+	if err != nil || p.Filter != nil {
+		return "", nil, &store.InvalidSortError{Reason: fmt.Sprintf("sortBy %q is not an attribute path", sortBy)}
+	}
+	c := newCompiler(d, attrs, alias, teamID, rt)
+	tg, err := c.resolve(p.Attr)
+	if err != nil {
+		return "", nil, &store.InvalidSortError{Reason: strings.Replace(err.Error(), "filter", "sort", 1)}
+	}
+	var expr string
+	switch {
+	case tg.col != nil:
+		expr = alias + "." + tg.col.name
+	case tg.child != nil && tg.child.table == "user_emails":
+		expr = "(SELECT x.value_key FROM user_emails x WHERE x.team_id = " + alias + ".team_id AND x.user_id = " + alias + ".id ORDER BY x.is_primary DESC, x.value_key LIMIT 1)"
+	case tg.attr != nil && tg.attr.MultiValued && tg.attr.Type == scim.TypeComplex && tg.json != nil:
+		sub := tg.sub
+		if sub == nil {
+			sub = tg.attr.Sub("value")
+		}
+		from, elem := d.JSONEach(alias+".attrs", tg.json, "j")
+		v := elem([]string{sub.Name})
+		if !sub.CaseExact && sub.Type == scim.TypeString {
+			v = "lower(" + v + ")"
+		}
+		expr = "(SELECT " + v + " FROM " + from + " ORDER BY " + d.JSONBoolIs(elem([]string{"primary"}), true) + " DESC LIMIT 1)"
+	case tg.attr != nil && !tg.attr.MultiValued && tg.json != nil:
+		a, path := tg.attr, tg.json
+		if a.Type == scim.TypeComplex {
+			if tg.sub == nil {
+				return "", nil, &store.InvalidSortError{Reason: fmt.Sprintf("sortBy %q names a complex attribute; name a sub-attribute", sortBy)}
+			}
+			a, path = tg.sub, append(path, tg.sub.Name)
+		}
+		expr = d.JSONValue(alias+".attrs", path)
+		if !a.CaseExact && a.Type == scim.TypeString {
+			expr = "lower(" + expr + ")"
+		}
+	default:
+		return "", nil, &store.InvalidSortError{Reason: fmt.Sprintf("can't sort by %q", sortBy)}
+	}
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	return " ORDER BY (" + expr + ") IS NULL, " + expr + dir + ", " + tail, c.args, nil
 }

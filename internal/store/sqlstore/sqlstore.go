@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rosterhq/roster/internal/scim/filter"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -218,34 +217,44 @@ func (r reader) User(ctx context.Context, teamID, id string) (store.User, error)
 	return u, err
 }
 
-func (r reader) emailsOf(ctx context.Context, teamID, id string) ([]string, error) {
-	rows, err := r.query(ctx, `SELECT value_key FROM user_emails WHERE team_id = ? AND user_id = ? ORDER BY value_key`, teamID, id)
+func (r reader) emailsOf(ctx context.Context, teamID, id string) ([]store.Email, error) {
+	rows, err := r.query(ctx, `SELECT value_key, type_key, is_primary FROM user_emails WHERE team_id = ? AND user_id = ? ORDER BY value_key, type_key`, teamID, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []store.Email
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		var e store.Email
+		if err := rows.Scan(&e.Value, &e.Type, &e.Primary); err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		out = append(out, e)
 	}
 	return out, rows.Err()
 }
 
-func (r reader) ListUsers(ctx context.Context, teamID string, f filter.Expr, p store.Page) ([]store.User, int, error) {
-	where, args, err := compileFilter(r.d, userFilterAttrs, "u", f)
+// listSQL compiles a query's WHERE and ORDER BY.
+func (r reader) listSQL(attrs filterAttrs, alias, teamID string, q store.Query) (where string, whereArgs []any, order string, orderArgs []any, err error) {
+	where, whereArgs, err = compileFilter(r.d, attrs, alias, teamID, q.Type, q.Filter)
+	if err != nil {
+		return
+	}
+	order, orderArgs, err = orderBy(r.d, attrs, alias, teamID, q.Type, q.SortBy, q.Descending)
+	return
+}
+
+func (r reader) ListUsers(ctx context.Context, teamID string, q store.Query) ([]store.User, int, error) {
+	where, args, order, orderArgs, err := r.listSQL(userFilterAttrs, "u", teamID, q)
 	if err != nil {
 		return nil, 0, err
 	}
 	total, err := r.count(ctx, `SELECT count(*) FROM users u WHERE u.team_id = ?`+where, append([]any{teamID}, args...))
-	if err != nil || p.Limit <= 0 {
+	if err != nil || q.Limit <= 0 {
 		return nil, total, err
 	}
-	rows, err := r.query(ctx, `SELECT `+prefixCols("u", userCols)+` FROM users u WHERE u.team_id = ?`+where+
-		` ORDER BY u.created, u.id LIMIT ? OFFSET ?`, append(append([]any{teamID}, args...), p.Limit, p.Offset)...)
+	all := append(append(append([]any{teamID}, args...), orderArgs...), q.Limit, q.Offset)
+	rows, err := r.query(ctx, `SELECT `+prefixCols("u", userCols)+` FROM users u WHERE u.team_id = ?`+where+order+` LIMIT ? OFFSET ?`, all...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -339,17 +348,17 @@ func (r reader) Group(ctx context.Context, teamID, id string) (store.Group, erro
 	return scanGroup(r.row(ctx, `SELECT `+groupCols+` FROM scim_groups WHERE team_id = ? AND id = ?`, teamID, id))
 }
 
-func (r reader) ListGroups(ctx context.Context, teamID string, f filter.Expr, p store.Page) ([]store.Group, int, error) {
-	where, args, err := compileFilter(r.d, groupFilterAttrs, "g", f)
+func (r reader) ListGroups(ctx context.Context, teamID string, q store.Query) ([]store.Group, int, error) {
+	where, args, order, orderArgs, err := r.listSQL(groupFilterAttrs, "g", teamID, q)
 	if err != nil {
 		return nil, 0, err
 	}
 	total, err := r.count(ctx, `SELECT count(*) FROM scim_groups g WHERE g.team_id = ?`+where, append([]any{teamID}, args...))
-	if err != nil || p.Limit <= 0 {
+	if err != nil || q.Limit <= 0 {
 		return nil, total, err
 	}
-	rows, err := r.query(ctx, `SELECT `+prefixCols("g", groupCols)+` FROM scim_groups g WHERE g.team_id = ?`+where+
-		` ORDER BY g.created, g.id LIMIT ? OFFSET ?`, append(append([]any{teamID}, args...), p.Limit, p.Offset)...)
+	all := append(append(append([]any{teamID}, args...), orderArgs...), q.Limit, q.Offset)
+	rows, err := r.query(ctx, `SELECT `+prefixCols("g", groupCols)+` FROM scim_groups g WHERE g.team_id = ?`+where+order+` LIMIT ? OFFSET ?`, all...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -473,14 +482,9 @@ func (t *txStore) CreateUser(ctx context.Context, u store.User) error {
 }
 
 func (t *txStore) writeEmails(ctx context.Context, u store.User) error {
-	seen := map[string]bool{}
 	for _, e := range u.Emails {
-		k := Fold(e)
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		if _, err := t.exec(ctx, `INSERT INTO user_emails (team_id, user_id, value_key) VALUES (?, ?, ?)`, u.TeamID, u.ID, k); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO user_emails (team_id, user_id, value_key, type_key, is_primary) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+			u.TeamID, u.ID, Fold(e.Value), Fold(e.Type), boolInt(e.Primary)); err != nil {
 			return err
 		}
 	}

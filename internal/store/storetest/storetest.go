@@ -5,9 +5,11 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +31,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UserVersionCheck", testUserVersion},
 		{"ListUsersPagingAndFilters", testListUsers},
 		{"UnsupportedFilter", testUnsupportedFilter},
+		{"FiltersOnStoredAttributes", testJSONFilters},
+		{"Sort", testSort},
 		{"Groups", testGroups},
 		{"GroupMembership", testMembership},
 		{"DeleteUserLeavesGroups", testDeleteUserLeavesGroups},
@@ -78,7 +82,7 @@ func mkUser(t *testing.T, s store.Store, teamID, userName string, mod func(*stor
 	seq++
 	u := store.User{
 		TeamID: teamID, ID: id("user"), UserName: userName, Active: true, Source: "scim", Role: "Developer",
-		Emails: []string{userName}, Attrs: []byte(`{"userName":"` + userName + `"}`),
+		Emails: []store.Email{{Value: userName, Type: "work", Primary: true}}, Attrs: []byte(`{"userName":"` + userName + `"}`),
 		Created: base.Add(time.Duration(seq) * time.Second), Modified: base.Add(time.Duration(seq) * time.Second), Version: 1,
 	}
 	if mod != nil {
@@ -170,7 +174,7 @@ func testUserCRUD(t *testing.T, s store.Store) {
 	u := mkUser(t, s, tm.ID, "Bjensen@Example.com", func(u *store.User) {
 		u.ExternalID = "ext-1"
 		u.DisplayName = "Barbara"
-		u.Emails = []string{"bjensen@example.com", "babs@home.example"}
+		u.Emails = []store.Email{{Value: "bjensen@example.com", Type: "work", Primary: true}, {Value: "babs@home.example", Type: "home"}}
 	})
 	got, err := s.User(ctx, tm.ID, u.ID)
 	if err != nil {
@@ -184,7 +188,7 @@ func testUserCRUD(t *testing.T, s store.Store) {
 	}
 	u.Active = false
 	u.UserName = "barbara@example.com"
-	u.Emails = []string{"barbara@example.com"}
+	u.Emails = []store.Email{{Value: "barbara@example.com", Type: "work"}}
 	u.Version = 2
 	tx(t, s, func(tx store.Tx) error { return tx.UpdateUser(ctx, u) })
 	got, _ = s.User(ctx, tm.ID, u.ID)
@@ -192,7 +196,7 @@ func testUserCRUD(t *testing.T, s store.Store) {
 		t.Fatalf("after update: %+v", got)
 	}
 	// The old email no longer finds the user; the new one does.
-	if _, n, _ := s.ListUsers(ctx, tm.ID, filter.Compare{Path: filter.AttrPath{Name: "emails", Sub: "value"}, Op: filter.Eq, Value: filter.Value{Kind: filter.String, Str: "BJENSEN@example.com"}}, store.Page{Limit: 10}); n != 0 {
+	if _, n, _ := s.ListUsers(ctx, tm.ID, store.Query{Filter: filter.Compare{Path: filter.AttrPath{Name: "emails", Sub: "value"}, Op: filter.Eq, Value: filter.Value{Kind: filter.String, Str: "BJENSEN@example.com"}}, Page: store.Page{Limit: 10}}); n != 0 {
 		t.Fatalf("old email still matches %d users", n)
 	}
 	tx(t, s, func(tx store.Tx) error { return tx.DeleteUser(ctx, tm.ID, u.ID) })
@@ -252,7 +256,7 @@ func testListUsers(t *testing.T, s store.Store) {
 	// Pages in a stable order, never overlapping.
 	var got []string
 	for off := 0; off < 30; off += 10 {
-		page, total, err := s.ListUsers(ctx, tm.ID, nil, store.Page{Offset: off, Limit: 10})
+		page, total, err := s.ListUsers(ctx, tm.ID, store.Query{Page: store.Page{Offset: off, Limit: 10}})
 		if err != nil || total != 25 {
 			t.Fatalf("page %d: total %d, %v", off, total, err)
 		}
@@ -261,10 +265,10 @@ func testListUsers(t *testing.T, s store.Store) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("paging order:\n got %v\nwant %v", got, want)
 	}
-	if page, total, _ := s.ListUsers(ctx, tm.ID, nil, store.Page{Offset: 0, Limit: 0}); total != 25 || len(page) != 0 {
+	if page, total, _ := s.ListUsers(ctx, tm.ID, store.Query{Page: store.Page{Offset: 0, Limit: 0}}); total != 25 || len(page) != 0 {
 		t.Fatalf("count only: %d rows, total %d", len(page), total)
 	}
-	if page, total, _ := s.ListUsers(ctx, tm.ID, nil, store.Page{Offset: 100, Limit: 10}); total != 25 || len(page) != 0 {
+	if page, total, _ := s.ListUsers(ctx, tm.ID, store.Query{Page: store.Page{Offset: 100, Limit: 10}}); total != 25 || len(page) != 0 {
 		t.Fatalf("past the end: %d rows, total %d", len(page), total)
 	}
 	active := filter.Compare{Path: filter.AttrPath{Name: "active"}, Op: filter.Eq, Value: filter.Value{Kind: filter.Bool, Bool: true}}
@@ -291,7 +295,7 @@ func testListUsers(t *testing.T, s store.Store) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			page, total, err := s.ListUsers(ctx, tm.ID, c.f, store.Page{Limit: 100})
+			page, total, err := s.ListUsers(ctx, tm.ID, store.Query{Filter: c.f, Page: store.Page{Limit: 100}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -307,11 +311,15 @@ func testListUsers(t *testing.T, s store.Store) {
 func testUnsupportedFilter(t *testing.T, s store.Store) {
 	tm := mkTeam(t, s, "acme")
 	for _, f := range []filter.Expr{
-		eq("nickName", "x"),
+		eq("nickNameTypo", "x"),
+		eq("password", "x"),
+		filter.Compare{Path: filter.AttrPath{URN: "urn:example:unknown", Name: "x"}, Op: filter.Eq, Value: filter.Value{Kind: filter.String, Str: "x"}},
+		eq("name", "x"), // complex without a sub-attribute
+		filter.Compare{Path: filter.AttrPath{Name: "emails", Sub: "primary"}, Op: filter.Gt, Value: filter.Value{Kind: filter.Bool, Bool: true}},
 		filter.Compare{Path: filter.AttrPath{Name: "active"}, Op: filter.Gt, Value: filter.Value{Kind: filter.Bool, Bool: true}},
 		filter.Compare{Path: filter.AttrPath{Name: "meta", Sub: "created"}, Op: filter.Gt, Value: filter.Value{Kind: filter.String, Str: "yesterday"}},
 	} {
-		_, _, err := s.ListUsers(ctx, tm.ID, f, store.Page{Limit: 10})
+		_, _, err := s.ListUsers(ctx, tm.ID, store.Query{Filter: f, Page: store.Page{Limit: 10}})
 		var uf *store.UnsupportedFilterError
 		if !errors.As(err, &uf) {
 			t.Errorf("filter %#v: err %v, want UnsupportedFilterError", f, err)
@@ -333,7 +341,7 @@ func testGroups(t *testing.T, s store.Store) {
 	if err != nil || got.DisplayName != "Eng" || got.Version != 2 {
 		t.Fatalf("Group = %+v, %v", got, err)
 	}
-	list, total, err := s.ListGroups(ctx, tm.ID, eq("displayName", "eng"), store.Page{Limit: 10})
+	list, total, err := s.ListGroups(ctx, tm.ID, store.Query{Filter: eq("displayName", "eng"), Page: store.Page{Limit: 10}})
 	if err != nil || total != 1 || list[0].ID != g.ID {
 		t.Fatalf("ListGroups displayName eq = %v %d %v", list, total, err)
 	}
@@ -384,7 +392,7 @@ func testMembership(t *testing.T, s store.Store) {
 	if err != nil || len(groups) != 1 || groups[0].GroupID != g.ID || groups[0].Display != "G" {
 		t.Fatalf("GroupsOfUser = %v, %v", groups, err)
 	}
-	byMember, total, err := s.ListGroups(ctx, tm.ID, filter.ValuePath{Path: filter.AttrPath{Name: "members"}, Filter: eq("value", c.ID)}, store.Page{Limit: 10})
+	byMember, total, err := s.ListGroups(ctx, tm.ID, store.Query{Filter: filter.ValuePath{Path: filter.AttrPath{Name: "members"}, Filter: eq("value", c.ID)}, Page: store.Page{Limit: 10}})
 	if err != nil || total != 1 || byMember[0].ID != g.ID {
 		t.Fatalf("groups with member c = %v, %d, %v", byMember, total, err)
 	}
@@ -426,10 +434,10 @@ func testTenantIsolation(t *testing.T, s store.Store) {
 	if _, err := s.Group(ctx, b.ID, ga.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("team B reads team A's group: %v", err)
 	}
-	if _, n, _ := s.ListUsers(ctx, b.ID, nil, store.Page{Limit: 10}); n != 0 {
+	if _, n, _ := s.ListUsers(ctx, b.ID, store.Query{Page: store.Page{Limit: 10}}); n != 0 {
 		t.Fatalf("team B lists %d users", n)
 	}
-	if _, n, _ := s.ListUsers(ctx, b.ID, eq("userName", "same@example.com"), store.Page{Limit: 10}); n != 0 {
+	if _, n, _ := s.ListUsers(ctx, b.ID, store.Query{Filter: eq("userName", "same@example.com"), Page: store.Page{Limit: 10}}); n != 0 {
 		t.Fatalf("team B filters %d users", n)
 	}
 	if err := s.Tx(ctx, func(tx store.Tx) error { return tx.DeleteUser(ctx, b.ID, ua.ID) }); !errors.Is(err, store.ErrNotFound) {
@@ -529,5 +537,150 @@ func testConcurrentWrites(t *testing.T, s store.Store) {
 	}
 	if got := memberIDs(t, s, tm.ID, g.ID); len(got) != n {
 		t.Fatalf("%d members after %d concurrent adds", len(got), n)
+	}
+}
+
+// profile is a user with the attributes the JSON-backed filters read.
+func profile(userName, given, family, nick, employee string, phones []string, primaryRole string) func(*store.User) {
+	return func(u *store.User) {
+		attrs := map[string]any{
+			"userName": userName,
+			"name":     map[string]any{"givenName": given},
+			"nickName": nick,
+			"emails":   []any{map[string]any{"value": userName, "type": "work", "primary": true}, map[string]any{"value": "home-" + userName, "type": "home"}},
+			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"employeeNumber": employee, "manager": map[string]any{"value": "boss-" + employee}},
+		}
+		if family != "" {
+			attrs["name"].(map[string]any)["familyName"] = family
+		}
+		var ph []any
+		for i, p := range phones {
+			typ := "work"
+			if i > 0 {
+				typ = "mobile"
+			}
+			ph = append(ph, map[string]any{"value": p, "type": typ})
+		}
+		if ph != nil {
+			attrs["phoneNumbers"] = ph
+		}
+		if primaryRole != "" {
+			attrs["roles"] = []any{map[string]any{"value": "other"}, map[string]any{"value": primaryRole, "primary": true}}
+		}
+		b, _ := json.Marshal(attrs)
+		u.Attrs = b
+		u.Emails = []store.Email{{Value: userName, Type: "work", Primary: true}, {Value: "home-" + userName, Type: "home"}}
+	}
+}
+
+func str(name string, op filter.Op, v string) filter.Expr {
+	p := filter.AttrPath{Name: name}
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		p = filter.AttrPath{Name: name[:i], Sub: name[i+1:]}
+	}
+	return filter.Compare{Path: p, Op: op, Value: filter.Value{Kind: filter.String, Str: v}}
+}
+
+func ent(name string, op filter.Op, v string) filter.Expr {
+	p := filter.AttrPath{URN: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", Name: name}
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		p.Name, p.Sub = name[:i], name[i+1:]
+	}
+	return filter.Compare{Path: p, Op: op, Value: filter.Value{Kind: filter.String, Str: v}}
+}
+
+func testJSONFilters(t *testing.T, s store.Store) {
+	tm := mkTeam(t, s, "acme")
+	mkUser(t, s, tm.ID, "ann@example.com", profile("ann@example.com", "Ann", "Lee", "Annie", "701984", []string{"555-0100", "555-0199"}, "admin"))
+	mkUser(t, s, tm.ID, "bob@example.com", profile("bob@example.com", "Bob", "Stark", "", "42", []string{"555-0200"}, ""))
+	mkUser(t, s, tm.ID, "cy@example.com", profile("cy@example.com", "Cy", "stark", "Cyclone", "", nil, "dev"))
+	g := mkGroup(t, s, tm.ID, "Eng")
+	users, _, _ := s.ListUsers(ctx, tm.ID, store.Query{Filter: eq("userName", "bob@example.com"), Page: store.Page{Limit: 1}})
+	tx(t, s, func(tx store.Tx) error { return tx.AddMembers(ctx, tm.ID, g.ID, []string{users[0].ID}) })
+	vp := func(attr string, f filter.Expr) filter.Expr {
+		return filter.ValuePath{Path: filter.AttrPath{Name: attr}, Filter: f}
+	}
+	cases := []struct {
+		name string
+		f    filter.Expr
+		want []string
+	}{
+		{"nickName eq is case-insensitive", str("nickName", filter.Eq, "ANNIE"), []string{"ann@example.com"}},
+		{"nickName pr", filter.Compare{Path: filter.AttrPath{Name: "nickName"}, Op: filter.Pr}, []string{"ann@example.com", "cy@example.com"}},
+		{"name.familyName eq, any case", str("name.familyName", filter.Eq, "Stark"), []string{"bob@example.com", "cy@example.com"}},
+		{"name.familyName co", str("name.familyName", filter.Co, "TAR"), []string{"bob@example.com", "cy@example.com"}},
+		{"name.givenName sw", str("name.givenName", filter.Sw, "a"), []string{"ann@example.com"}},
+		{"enterprise employeeNumber", ent("employeeNumber", filter.Eq, "701984"), []string{"ann@example.com"}},
+		{"enterprise manager.value", ent("manager.value", filter.Eq, "boss-42"), []string{"bob@example.com"}},
+		{"phoneNumbers.value, any element", str("phoneNumbers.value", filter.Eq, "555-0199"), []string{"ann@example.com"}},
+		{"bare phoneNumbers co", str("phoneNumbers", filter.Co, "0200"), []string{"bob@example.com"}},
+		{"phoneNumbers[type eq work and value sw]", vp("phoneNumbers", filter.And{Left: str("type", filter.Eq, "work"), Right: str("value", filter.Sw, "555-01")}), []string{"ann@example.com"}},
+		{"phoneNumbers[type and value on different elements] matches none", vp("phoneNumbers", filter.And{Left: str("type", filter.Eq, "mobile"), Right: str("value", filter.Eq, "555-0100")}), nil},
+		{"roles[primary eq \"True\"] string boolean", filter.And{Left: vp("roles", str("primary", filter.Eq, "True")), Right: vp("roles", str("value", filter.Eq, "dev"))}, []string{"cy@example.com"}},
+		{"emails[type eq work].value eq (Entra)", vp("emails", filter.And{Left: str("type", filter.Eq, "work"), Right: str("value", filter.Eq, "CY@example.com")}), []string{"cy@example.com"}},
+		{"emails[type eq home] value is not the work one", vp("emails", filter.And{Left: str("type", filter.Eq, "home"), Right: str("value", filter.Eq, "cy@example.com")}), nil},
+		{"emails.type eq home", str("emails.type", filter.Eq, "HOME"), []string{"ann@example.com", "bob@example.com", "cy@example.com"}},
+		{"groups.value (membership)", str("groups.value", filter.Eq, g.ID), []string{"bob@example.com"}},
+		{"not over JSON", filter.And{Left: filter.Not{X: str("name.familyName", filter.Eq, "stark")}, Right: str("userName", filter.Ew, "@example.com")}, []string{"ann@example.com"}},
+		{"eq null", filter.Compare{Path: filter.AttrPath{Name: "title"}, Op: filter.Eq, Value: filter.Value{Kind: filter.Null}}, []string{"ann@example.com", "bob@example.com", "cy@example.com"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			page, total, err := s.ListUsers(ctx, tm.ID, store.Query{Filter: c.f, Page: store.Page{Limit: 100}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := userNames(page)
+			sort.Strings(names)
+			if total != len(c.want) || len(c.want) > 0 && fmt.Sprint(names) != fmt.Sprint(c.want) {
+				t.Fatalf("got %v (total %d), want %v", names, total, c.want)
+			}
+		})
+	}
+}
+
+func testSort(t *testing.T, s store.Store) {
+	tm := mkTeam(t, s, "acme")
+	mkUser(t, s, tm.ID, "b@example.com", profile("b@example.com", "Zed", "alpha", "", "2", []string{"3"}, ""))
+	mkUser(t, s, tm.ID, "C@example.com", profile("C@example.com", "amy", "Beta", "", "1", []string{"1"}, ""))
+	mkUser(t, s, tm.ID, "a@example.com", profile("a@example.com", "Bo", "", "", "3", nil, ""))
+	cases := []struct {
+		by   string
+		desc bool
+		want string
+	}{
+		{"", false, "[b@example.com C@example.com a@example.com]"}, // creation order
+		{"userName", false, "[a@example.com b@example.com C@example.com]"},
+		{"USERNAME", true, "[C@example.com b@example.com a@example.com]"},
+		{"name.givenName", false, "[C@example.com a@example.com b@example.com]"},  // amy, Bo, Zed: case-insensitive
+		{"name.familyName", false, "[b@example.com C@example.com a@example.com]"}, // missing sorts last
+		{"name.familyName", true, "[C@example.com b@example.com a@example.com]"},  // last either way
+		{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", false, "[C@example.com b@example.com a@example.com]"},
+		{"emails", false, "[a@example.com b@example.com C@example.com]"}, // by the primary value
+		{"phoneNumbers.value", false, "[C@example.com b@example.com a@example.com]"},
+		{"meta.created", true, "[a@example.com C@example.com b@example.com]"},
+	}
+	for _, c := range cases {
+		page, _, err := s.ListUsers(ctx, tm.ID, store.Query{SortBy: c.by, Descending: c.desc, Page: store.Page{Limit: 10}})
+		if err != nil {
+			t.Fatalf("sortBy %q: %v", c.by, err)
+		}
+		if got := fmt.Sprint(userNames(page)); got != c.want {
+			t.Errorf("sortBy %q desc=%v: %s, want %s", c.by, c.desc, got, c.want)
+		}
+	}
+	// A sort on an attribute that doesn't exist is refused, not ignored.
+	var is *store.InvalidSortError
+	if _, _, err := s.ListUsers(ctx, tm.ID, store.Query{SortBy: "nope", Page: store.Page{Limit: 10}}); !errors.As(err, &is) {
+		t.Fatalf("sortBy nope: %v", err)
+	}
+	// Paging under a sort neither skips nor repeats.
+	var all []string
+	for off := 0; off < 3; off++ {
+		page, _, _ := s.ListUsers(ctx, tm.ID, store.Query{SortBy: "name.familyName", Page: store.Page{Offset: off, Limit: 1}})
+		all = append(all, userNames(page)...)
+	}
+	if fmt.Sprint(all) != "[b@example.com C@example.com a@example.com]" {
+		t.Fatalf("paged sort: %v", all)
 	}
 }
