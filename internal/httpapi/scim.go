@@ -33,6 +33,9 @@ func (s *Server) authed(h handler) http.Handler {
 			return err
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
+		if r.Method != http.MethodGet {
+			ctx = service.WithIfMatch(ctx, r.Header.Get("If-Match"))
+		}
 		return h(w, r.WithContext(ctx))
 	})
 }
@@ -196,9 +199,18 @@ type resourceHandlers struct {
 
 func (s *Server) respond(w http.ResponseWriter, r *http.Request, status int, rt *scim.ResourceType, out map[string]any) error {
 	proj := scim.ParseProjection(r.URL.Query().Get("attributes"), r.URL.Query().Get("excludedAttributes"))
-	if status == http.StatusCreated {
-		if m, ok := out["meta"].(map[string]any); ok {
+	if m, ok := out["meta"].(map[string]any); ok {
+		if status == http.StatusCreated {
 			w.Header().Set("Location", fmt.Sprint(m["location"]))
+		}
+		if v, ok := m["version"].(string); ok {
+			w.Header().Set("ETag", v)
+			// If-None-Match with the current version: the client's copy is
+			// fresh (RFC 7644 §3.14).
+			if inm := r.Header.Get("If-None-Match"); r.Method == http.MethodGet && inm != "" && tagListHas(inm, v) {
+				w.WriteHeader(http.StatusNotModified)
+				return nil
+			}
 		}
 	}
 	writeJSON(w, status, proj.Apply(rt, out))
@@ -237,7 +249,20 @@ func (s *Server) renderGroup(r *http.Request, v service.GroupView) map[string]an
 	}, extra)
 }
 
-func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
+func etag(version int64) string { return service.ETag(version) }
+
+// tagListHas reports whether an If-None-Match list names etag, comparing
+// weakly as RFC 9110 §13.1.2 asks for GET.
+func tagListHas(list, etag string) bool {
+	want := strings.TrimPrefix(etag, "W/")
+	for _, t := range strings.Split(list, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
+}
 
 func projection(r *http.Request) scim.Projection {
 	return scim.ParseProjection(r.URL.Query().Get("attributes"), r.URL.Query().Get("excludedAttributes"))

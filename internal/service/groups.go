@@ -353,29 +353,34 @@ func valueEqIDs(f filter.Expr) ([]string, bool) {
 }
 
 func (s *Service) updateGroup(ctx context.Context, p Principal, a Actor, id string, change func(store.Tx, *store.Group, scim.Resource) (scim.Resource, error)) error {
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
-		g, err := tx.Group(ctx, p.Team.ID, id)
-		if err != nil {
-			return err
-		}
-		cur, err := groupView(g)
-		if err != nil {
-			return err
-		}
-		before := g.DisplayName
-		next, err := change(tx, &g, cur.Attrs)
-		if err != nil {
-			return err
-		}
-		if err := fillGroup(&g, next); err != nil {
-			return err
-		}
-		g.Version++
-		g.Modified = s.Now()
-		if err := tx.UpdateGroup(ctx, g); err != nil {
-			return conflictGroup(err, g.DisplayName)
-		}
-		return s.audit(ctx, tx, p.Team.ID, a, "group.update", "group", id, map[string]any{"before": before, "displayName": g.DisplayName})
+	err := retryStale(ctx, "group", func() error {
+		return s.Store.Tx(ctx, func(tx store.Tx) error {
+			g, err := tx.Group(ctx, p.Team.ID, id)
+			if err != nil {
+				return err
+			}
+			if err := checkIfMatch(ctx, "group", g.Version); err != nil {
+				return err
+			}
+			cur, err := groupView(g)
+			if err != nil {
+				return err
+			}
+			before := g.DisplayName
+			next, err := change(tx, &g, cur.Attrs)
+			if err != nil {
+				return err
+			}
+			if err := fillGroup(&g, next); err != nil {
+				return err
+			}
+			g.Version++
+			g.Modified = s.Now()
+			if err := tx.UpdateGroup(ctx, g); err != nil {
+				return conflictGroup(err, g.DisplayName)
+			}
+			return s.audit(ctx, tx, p.Team.ID, a, "group.update", "group", id, map[string]any{"before": before, "displayName": g.DisplayName})
+		})
 	})
 	return storeError(err, "group", id)
 }
@@ -386,6 +391,9 @@ func (s *Service) DeleteGroup(ctx context.Context, p Principal, a Actor, id stri
 	err := s.Store.Tx(ctx, func(tx store.Tx) error {
 		g, err := tx.Group(ctx, p.Team.ID, id)
 		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(ctx, "group", g.Version); err != nil {
 			return err
 		}
 		if err := tx.DeleteGroup(ctx, p.Team.ID, id); err != nil {

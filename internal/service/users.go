@@ -235,42 +235,46 @@ func (s *Service) PatchUser(ctx context.Context, p Principal, a Actor, id string
 
 func (s *Service) updateUser(ctx context.Context, p Principal, a Actor, id string, change func(store.User, scim.Resource) (scim.Resource, error)) (UserView, error) {
 	var out store.User
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
-		u, err := tx.User(ctx, p.Team.ID, id)
-		if err != nil {
-			return err
-		}
-		cur, err := userView(u)
-		if err != nil {
-			return err
-		}
-		next, err := change(u, cur.Attrs)
-		if err != nil {
-			return err
-		}
-		before := u
-		if err := fillUser(&u, next); err != nil {
-			return err
-		}
-		u.Version++
-		u.Modified = s.Now()
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			if errors.Is(err, store.ErrConflict) {
-				// Either the userName is taken, or a concurrent writer won.
-				return scim.Errorf(http.StatusConflict, scim.Uniqueness, "a user with userName %q already exists in this team", u.UserName)
+	err := retryStale(ctx, "user", func() error {
+		return s.Store.Tx(ctx, func(tx store.Tx) error {
+			u, err := tx.User(ctx, p.Team.ID, id)
+			if err != nil {
+				return err
 			}
-			return err
-		}
-		out = u
-		action := "user.update"
-		switch {
-		case before.Active && !u.Active:
-			action = "user.deactivate"
-		case !before.Active && u.Active:
-			action = "user.reactivate"
-		}
-		return s.audit(ctx, tx, p.Team.ID, a, action, "user", u.ID, map[string]any{
-			"before": userSummary(before), "after": userSummary(u), "changed": changedKeys(cur.Attrs, next),
+			if err := checkIfMatch(ctx, "user", u.Version); err != nil {
+				return err
+			}
+			cur, err := userView(u)
+			if err != nil {
+				return err
+			}
+			next, err := change(u, cur.Attrs)
+			if err != nil {
+				return err
+			}
+			before := u
+			if err := fillUser(&u, next); err != nil {
+				return err
+			}
+			u.Version++
+			u.Modified = s.Now()
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					return scim.Errorf(http.StatusConflict, scim.Uniqueness, "a user with userName %q already exists in this team", u.UserName)
+				}
+				return err
+			}
+			out = u
+			action := "user.update"
+			switch {
+			case before.Active && !u.Active:
+				action = "user.deactivate"
+			case !before.Active && u.Active:
+				action = "user.reactivate"
+			}
+			return s.audit(ctx, tx, p.Team.ID, a, action, "user", u.ID, map[string]any{
+				"before": userSummary(before), "after": userSummary(u), "changed": changedKeys(cur.Attrs, next),
+			})
 		})
 	})
 	if err != nil {
@@ -306,6 +310,9 @@ func (s *Service) DeleteUser(ctx context.Context, p Principal, a Actor, id strin
 	err := s.Store.Tx(ctx, func(tx store.Tx) error {
 		u, err := tx.User(ctx, p.Team.ID, id)
 		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(ctx, "user", u.Version); err != nil {
 			return err
 		}
 		if err := tx.DeleteUser(ctx, p.Team.ID, id); err != nil {

@@ -18,6 +18,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict is a uniqueness violation detected by the database itself.
 	ErrConflict = errors.New("already exists")
+	// ErrStale is an update whose expected version is no longer current:
+	// another writer got there first.
+	ErrStale = errors.New("version changed concurrently")
 )
 
 // UnsupportedFilterError is returned by list methods for a filter the
@@ -218,7 +221,7 @@ type Tx interface {
 
 	CreateUser(ctx context.Context, u User) error
 	// UpdateUser writes u if the stored version is still u.Version-1, so a
-	// concurrent writer's update is never lost; otherwise ErrConflict.
+	// concurrent writer's update is never lost; otherwise ErrStale.
 	UpdateUser(ctx context.Context, u User) error
 	// DeleteUser removes the user and every group membership it has.
 	DeleteUser(ctx context.Context, teamID, id string) error

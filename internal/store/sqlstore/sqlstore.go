@@ -506,7 +506,7 @@ func (t *txStore) UpdateUser(ctx context.Context, u store.User) error {
 }
 
 // versioned turns "no row updated" into ErrNotFound or, when the row exists
-// with another version, ErrConflict: the optimistic-concurrency check lives
+// with another version, ErrStale: the optimistic-concurrency check lives
 // in the UPDATE itself.
 func (t *txStore) versioned(ctx context.Context, res sql.Result, err error, table, teamID, id string) error {
 	if err != nil {
@@ -520,7 +520,7 @@ func (t *txStore) versioned(ctx context.Context, res sql.Result, err error, tabl
 	if err := t.row(ctx, `SELECT 1 FROM `+table+` WHERE team_id = ? AND id = ?`, teamID, id).Scan(&one); err != nil {
 		return notFound(err)
 	}
-	return store.ErrConflict
+	return store.ErrStale
 }
 
 func (t *txStore) DeleteUser(ctx context.Context, teamID, id string) error {

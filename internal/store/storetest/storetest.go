@@ -232,8 +232,8 @@ func testUserVersion(t *testing.T, s store.Store) {
 	tm := mkTeam(t, s, "acme")
 	u := mkUser(t, s, tm.ID, "v@example.com", nil)
 	u.Version = 3 // skips version 2: someone else's update is assumed lost
-	if err := s.Tx(ctx, func(tx store.Tx) error { return tx.UpdateUser(ctx, u) }); !errors.Is(err, store.ErrConflict) {
-		t.Fatalf("stale version: %v, want ErrConflict", err)
+	if err := s.Tx(ctx, func(tx store.Tx) error { return tx.UpdateUser(ctx, u) }); !errors.Is(err, store.ErrStale) {
+		t.Fatalf("stale version: %v, want ErrStale", err)
 	}
 	u.ID = "missing"
 	u.Version = 2
