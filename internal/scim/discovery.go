@@ -41,8 +41,8 @@ func ServiceProviderConfig(baseURL string, c Capabilities) map[string]any {
 		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
 		"filter":           map[string]any{"supported": true, "maxResults": c.MaxResults},
 		"changePassword":   map[string]any{"supported": false},
-		"sort":             map[string]any{"supported": false},
-		"etag":             map[string]any{"supported": false},
+		"sort":             map[string]any{"supported": true},
+		"etag":             map[string]any{"supported": true},
 		"authenticationSchemes": []any{map[string]any{
 			"type":        "oauthbearertoken",
 			"name":        "Bearer token",

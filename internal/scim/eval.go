@@ -27,7 +27,10 @@ func MatchElement(a *Attribute, f filter.Expr, elem map[string]any) (bool, error
 		return MatchElement(a, t.Right, elem)
 	case filter.Not:
 		r, err := MatchElement(a, t.X, elem)
-		return !r, err
+		if err != nil {
+			return false, err
+		}
+		return !r, nil
 	case filter.Compare:
 		if t.Path.URN != "" || t.Path.Sub != "" {
 			return false, BadRequest(InvalidFilter, "%q is not a sub-attribute of %q", t.Path.String(), a.Name)

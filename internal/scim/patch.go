@@ -13,6 +13,11 @@ type PatchOperation struct {
 	Op    string `json:"op"`
 	Path  string `json:"path,omitempty"`
 	Value any    `json:"value,omitempty"`
+	// Index is the operation's 1-based position in the request, set by
+	// ParsePatch, so errors name it even when a caller has split the list
+	// (the service takes member operations out first). 0 means "its
+	// position in the list given to Apply".
+	Index int `json:"-"`
 }
 
 // ParsePatch decodes a PatchOp body. Operation names are case-insensitive
@@ -43,7 +48,7 @@ func ParsePatch(body []byte) ([]PatchOperation, error) {
 		if !ok {
 			return nil, BadRequest(InvalidSyntax, "operation %d is not an object", i+1)
 		}
-		var op PatchOperation
+		op := PatchOperation{Index: i + 1}
 		for k, v := range om {
 			switch strings.ToLower(k) {
 			case "op":
@@ -78,7 +83,11 @@ func opError(i int, op PatchOperation, err error) error {
 	if op.Path != "" {
 		where += " " + op.Path
 	}
-	return &Error{Status: e.Status, ScimType: e.ScimType, Detail: fmt.Sprintf("operation %d (%s): %s", i+1, where, e.Detail), Cause: e.Cause}
+	n := i + 1
+	if op.Index > 0 {
+		n = op.Index
+	}
+	return &Error{Status: e.Status, ScimType: e.ScimType, Detail: fmt.Sprintf("operation %d (%s): %s", n, where, e.Detail), Cause: e.Cause}
 }
 
 // Patcher applies PATCH operations to a resource of one type.
@@ -304,18 +313,24 @@ func applyWhole(c map[string]any, a *Attribute, op string, v any) error {
 		return err
 	}
 	switch {
-	case nv == nil:
+	case nv == nil || nv == "":
 		// Setting an attribute to null or "" clears it (ELA-2, EN-11's
 		// "Replace with empty" manager removal).
 		delete(c, a.Name)
 	case a.MultiValued && op == "add":
 		cur, _ := c[a.Name].([]any)
+		primary := -1
 		for _, e := range nv.([]any) {
-			if !containsEqual(cur, e) {
+			i := indexEqual(cur, e)
+			if i < 0 {
 				cur = append(cur, e)
+				i = len(cur) - 1
+			}
+			if isPrimary(e) {
+				primary = i
 			}
 		}
-		onePrimary(a, cur)
+		preferPrimary(a, cur, primary)
 		c[a.Name] = cur
 	case !a.MultiValued && a.Type == TypeComplex:
 		// add and replace on a complex attribute merge the sub-attributes
@@ -332,6 +347,39 @@ func applyWhole(c map[string]any, a *Attribute, op string, v any) error {
 		c[a.Name] = nv
 	}
 	return nil
+}
+
+func indexEqual(list []any, v any) int {
+	for i, e := range list {
+		if equalValues(e, v) {
+			return i
+		}
+	}
+	return -1
+}
+
+func isPrimary(e any) bool {
+	m, _ := e.(map[string]any)
+	p, _ := m["primary"].(bool)
+	return p
+}
+
+// preferPrimary makes list[keep] the only primary value when it is one:
+// RFC 7644 §3.5.2 has the server clear "primary" on the other values when
+// an operation sets it on one. With keep < 0 the first primary wins.
+func preferPrimary(a *Attribute, list []any, keep int) {
+	if a.Sub("primary") == nil {
+		return
+	}
+	if keep >= 0 && keep < len(list) && isPrimary(list[keep]) {
+		for i, e := range list {
+			if m, ok := e.(map[string]any); ok && i != keep && isPrimary(m) {
+				m["primary"] = false
+			}
+		}
+		return
+	}
+	onePrimary(a, list)
 }
 
 // removeValues removes the listed elements from a multi-valued attribute:
@@ -376,21 +424,27 @@ func listOrNil(l []any) any {
 	return l
 }
 
+// normSub normalises a value for a sub-attribute; "" means absent, as for
+// a whole attribute (ELA-2).
+func normSub(sa *Attribute, v any) (any, error) {
+	nv, err := NormValue(sa, v)
+	if nv == "" {
+		nv = nil
+	}
+	return nv, err
+}
+
 // applySub handles attr.sub without a filter.
 func applySub(c map[string]any, a, sa *Attribute, op string, v any) error {
-	if !a.MultiValued {
-		cur, _ := c[a.Name].(map[string]any)
-		if op == "remove" {
-			if cur != nil {
-				delete(cur, sa.Name)
-				setOrDelete(c, a.Name, emptyToNil(cur))
-			}
-			return nil
-		}
-		nv, err := NormValue(sa, v)
-		if err != nil {
+	var nv any
+	if op != "remove" {
+		var err error
+		if nv, err = normSub(sa, v); err != nil {
 			return err
 		}
+	}
+	if !a.MultiValued {
+		cur, _ := c[a.Name].(map[string]any)
 		if cur == nil {
 			cur = map[string]any{}
 		}
@@ -401,25 +455,21 @@ func applySub(c map[string]any, a, sa *Attribute, op string, v any) error {
 	// A sub-attribute of every element (emails.value): applied to each;
 	// with no element yet, add and replace create one.
 	cur, _ := c[a.Name].([]any)
-	if op != "remove" && len(cur) == 0 {
+	if nv != nil && len(cur) == 0 {
 		cur = []any{map[string]any{}}
-	}
-	nv, err := NormValue(sa, v)
-	if err != nil && op != "remove" {
-		return err
 	}
 	var keep []any
 	for _, e := range cur {
-		m := e.(map[string]any)
-		if op == "remove" || nv == nil {
-			delete(m, sa.Name)
-		} else {
-			m[sa.Name] = nv
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
 		}
+		setOrDelete(m, sa.Name, nv)
 		if len(m) > 0 {
 			keep = append(keep, m)
 		}
 	}
+	onePrimary(a, keep)
 	setOrDelete(c, a.Name, listOrNil(keep))
 	return nil
 }
@@ -429,13 +479,18 @@ func applyFiltered(c map[string]any, a *Attribute, f filter.Expr, sa *Attribute,
 	if !a.MultiValued || a.Type != TypeComplex {
 		return BadRequest(InvalidPath, "a value filter needs a multi-valued complex attribute; %q is not one", a.Name)
 	}
+	// Check the filter against the attribute even when there is nothing to
+	// match, so a bad path fails the same way on every resource.
+	if _, err := MatchElement(a, f, map[string]any{}); err != nil {
+		return pathError(err)
+	}
 	cur, _ := c[a.Name].([]any)
 	var matched []int
 	for i, e := range cur {
 		m, _ := e.(map[string]any)
 		ok, err := MatchElement(a, f, m)
 		if err != nil {
-			return err
+			return pathError(err)
 		}
 		if ok {
 			matched = append(matched, i)
@@ -446,8 +501,7 @@ func applyFiltered(c map[string]any, a *Attribute, f filter.Expr, sa *Attribute,
 		for i, e := range cur {
 			if !containsInt(matched, i) {
 				keep = append(keep, e)
-			} else if sa != nil {
-				m := e.(map[string]any)
+			} else if m, ok := e.(map[string]any); ok && sa != nil {
 				delete(m, sa.Name)
 				if len(m) > 0 {
 					keep = append(keep, m)
@@ -457,7 +511,20 @@ func applyFiltered(c map[string]any, a *Attribute, f filter.Expr, sa *Attribute,
 		setOrDelete(c, a.Name, listOrNil(keep))
 		return nil
 	}
+	var nv any
+	var err error
+	if sa != nil {
+		nv, err = normSub(sa, v)
+	} else {
+		nv, err = normSingle(a, v)
+	}
+	if err != nil {
+		return err
+	}
 	if len(matched) == 0 {
+		if nv == nil {
+			return nil // clearing a value that isn't there (ELA-2)
+		}
 		// Entra sets emails[type eq "work"].value and roles[primary eq
 		// "True"].value on users that have no such element yet (Q4): the
 		// element is created from the filter's equality terms.
@@ -468,39 +535,54 @@ func applyFiltered(c map[string]any, a *Attribute, f filter.Expr, sa *Attribute,
 		cur = append(cur, seed)
 		matched = []int{len(cur) - 1}
 	}
-	for _, i := range matched {
-		m := cur[i].(map[string]any)
-		if sa != nil {
-			nv, err := NormValue(sa, v)
-			if err != nil {
-				return err
-			}
-			setOrDelete(m, sa.Name, nv)
-			continue
-		}
-		nv, err := normSingle(a, v)
-		if err != nil {
-			return err
-		}
-		nm, _ := nv.(map[string]any)
+	// Q20: several elements matching (two "work" emails) should not occur;
+	// when it does, the first is updated, so the others aren't collapsed
+	// into copies of it.
+	i := matched[0]
+	m, _ := cur[i].(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+		cur[i] = m
+	}
+	if sa != nil {
+		setOrDelete(m, sa.Name, nv)
+	} else {
 		if op == "replace" {
 			for k := range m {
 				delete(m, k)
 			}
 		}
+		nm, _ := nv.(map[string]any)
 		for k, sv := range nm {
 			m[k] = sv
 		}
 	}
 	var keep []any
-	for _, e := range cur {
-		if m := e.(map[string]any); len(m) > 0 {
-			keep = append(keep, m)
+	keepIdx := -1
+	for j, e := range cur {
+		em, _ := e.(map[string]any)
+		if len(em) == 0 {
+			continue
 		}
+		if j == i {
+			keepIdx = len(keep)
+		} else if equalValues(em, m) {
+			continue // the update made it a copy of another value
+		}
+		keep = append(keep, em)
 	}
-	onePrimary(a, keep)
+	preferPrimary(a, keep, keepIdx)
 	setOrDelete(c, a.Name, listOrNil(keep))
 	return nil
+}
+
+// pathError reports a value filter that doesn't fit the attribute as a bad
+// PATCH path (RFC 7644 §3.12 invalidPath) rather than a bad search filter.
+func pathError(err error) error {
+	if e, ok := err.(*Error); ok && e.ScimType == InvalidFilter {
+		return BadRequest(InvalidPath, "%s", e.Detail)
+	}
+	return err
 }
 
 func containsInt(l []int, x int) bool {

@@ -355,6 +355,9 @@ func TestPatchUser(t *testing.T) {
 		{name: "setting a simple attribute to null removes it (ELA-2)",
 			ops:  `{"op":"replace","path":"displayName","value":null},{"op":"replace","path":"externalId","value":""}`,
 			want: map[string]string{"displayName": ``, "externalId": ``}},
+		{name: "setting active and a sub-attribute to \"\" clears them (ELA-2)",
+			ops:  `{"op":"replace","path":"active","value":""},{"op":"replace","path":"name.givenName","value":""}`,
+			want: map[string]string{"active": ``, "name": `{"familyName":"Jensen"}`}},
 		{name: "multi-valued add appends without duplicates (RFC-22)",
 			ops: `{"op":"add","path":"emails","value":[{"value":"babs@home.example","type":"home"},{"value":"o@x","type":"other"}]}`,
 			want: map[string]string{"emails": `[{"value":"bjensen@example.com","type":"work","primary":true},
@@ -477,6 +480,23 @@ func TestErrorDetailNamesOperationAndPath(t *testing.T) {
 	_, err := Patcher{Type: UserType}.Apply(Resource{"userName": "u"}, ops)
 	e := wantSCIMError(t, err, http.StatusBadRequest, Mutability)
 	if !strings.Contains(e.Detail, "operation 2 (replace groups)") {
+		t.Errorf("detail %q", e.Detail)
+	}
+}
+
+func TestParsePatchIndexSurvivesSplitting(t *testing.T) {
+	ops := mustParsePatch(t, patchBody(`{"op":"add","path":"members","value":"u1"},{"op":"replace","path":"active","value":"maybe"}`))
+	if ops[0].Index != 1 || ops[1].Index != 2 {
+		t.Fatalf("indexes = %d %d", ops[0].Index, ops[1].Index)
+	}
+	// A caller that takes out the first operation still gets "operation 2".
+	_, err := Patcher{Type: UserType}.Apply(Resource{"userName": "u"}, ops[1:])
+	if e := wantSCIMError(t, err, http.StatusBadRequest, InvalidValue); !strings.Contains(e.Detail, "operation 2 (replace active)") {
+		t.Errorf("detail %q", e.Detail)
+	}
+	// Hand-built operations are numbered by position.
+	_, err = Patcher{Type: UserType}.Apply(Resource{"userName": "u"}, []PatchOperation{{Op: "add", Path: "title", Value: "x"}, {Op: "remove"}})
+	if e := wantSCIMError(t, err, http.StatusBadRequest, NoTarget); !strings.Contains(e.Detail, "operation 2 (remove)") {
 		t.Errorf("detail %q", e.Detail)
 	}
 }

@@ -29,6 +29,9 @@ func Render(rt *ResourceType, id string, r Resource, meta Meta, extra map[string
 		}
 	}
 	for k, v := range r {
+		if a := rt.Schema.Attr(k); a != nil && a.Returned == ReturnNever {
+			continue // password is accepted, never returned (RFC-09, RFC-12)
+		}
 		out[k] = v
 	}
 	for k, v := range extra {
@@ -155,6 +158,18 @@ func (p Projection) Apply(rt *ResourceType, out map[string]any) map[string]any {
 			}
 			res[r.top] = mergeSub(res[r.top], v, r.sub)
 		}
+		for k, v := range res {
+			if k == "id" || k == "schemas" {
+				continue
+			}
+			if l, ok := v.([]any); ok {
+				v = pruneEmpty(l)
+				res[k] = v
+			}
+			if isEmpty(v) {
+				delete(res, k) // a sub-attribute that wasn't there: no empty object
+			}
+		}
 		return res
 	}
 	if len(p.Excluded) == 0 {
@@ -173,17 +188,65 @@ func (p Projection) Apply(rt *ResourceType, out map[string]any) map[string]any {
 			delete(res, r.top)
 			continue
 		}
-		if m, ok := res[r.top].(map[string]any); ok {
-			c := make(map[string]any, len(m))
-			for k, v := range m {
-				if !strings.EqualFold(k, r.sub) {
-					c[k] = v
+		switch t := res[r.top].(type) {
+		case map[string]any:
+			setOrDelete(res, r.top, emptyToNil(withoutKey(t, r.sub)))
+		case []any:
+			// emails.type: the sub-attribute of every element.
+			l := make([]any, 0, len(t))
+			for _, e := range t {
+				if m, ok := e.(map[string]any); ok {
+					if c := withoutKey(m, r.sub); len(c) > 0 {
+						l = append(l, c)
+					}
+					continue
 				}
+				l = append(l, e)
 			}
-			setOrDelete(res, r.top, emptyToNil(c))
+			setOrDelete(res, r.top, listOrNil(l))
 		}
 	}
 	return res
+}
+
+// withoutKey copies m without key k (case-insensitively).
+func withoutKey(m map[string]any, k string) map[string]any {
+	c := make(map[string]any, len(m))
+	for mk, v := range m {
+		if !strings.EqualFold(mk, k) {
+			c[mk] = v
+		}
+	}
+	return c
+}
+
+// pruneEmpty drops the empty objects mergeSub left for elements that
+// lack the sub-attribute asked for.
+func pruneEmpty(l []any) []any {
+	out := l[:0:0]
+	for _, e := range l {
+		if m, ok := e.(map[string]any); ok && len(m) == 0 {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// isEmpty reports an empty object, or a list of only empty objects.
+func isEmpty(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		return len(t) == 0
+	case []any:
+		for _, e := range t {
+			if m, ok := e.(map[string]any); !ok || len(m) > 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // mergeSub copies sub-attribute sub of v into dst (a map, or a list of

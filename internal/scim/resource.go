@@ -249,6 +249,9 @@ func normSimple(a *Attribute, v any) (any, error) {
 			if b, ok := ParseBool(t); ok {
 				return b, nil
 			}
+			if strings.TrimSpace(t) == "" {
+				return nil, nil // "" for an optional boolean means absent (ELA-2)
+			}
 		}
 		return nil, BadRequest(InvalidValue, "attribute %q must be a boolean, got %s", a.Name, describe(v))
 	case TypeInteger, TypeDecimal:

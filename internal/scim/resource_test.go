@@ -57,6 +57,11 @@ func TestNormalizeUser(t *testing.T) {
 			want: `{"userName":"u","active":false}`,
 		},
 		{
+			name: "empty string for a boolean is absent (ELA-2 null update)",
+			in:   `{"userName":"u","active":"","emails":[{"value":"a","primary":" "}]}`,
+			want: `{"userName":"u","emails":[{"value":"a"}]}`,
+		},
+		{
 			name: "a lone object for a multi-valued attribute",
 			in:   `{"userName":"u","emails":{"value":"a@x.com","type":"work"}}`,
 			want: `{"userName":"u","emails":[{"value":"a@x.com","type":"work"}]}`,

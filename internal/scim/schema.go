@@ -122,8 +122,12 @@ func writeOnly(a *Attribute) { a.Mutability = WriteOnly; a.Returned = ReturnNeve
 // multiValuedSubs builds the usual value/display/type/primary sub-attributes
 // of a multi-valued complex attribute such as emails.
 func multiValuedSubs(valueType string, types ...string) func(*Attribute) {
+	value := str("value", "The attribute's significant value.", typed(valueType))
+	if valueType == TypeReference {
+		value.ReferenceTypes = []string{"external"} // RFC 7643 §4.1.2 photos
+	}
 	list := []*Attribute{
-		str("value", "The attribute's significant value.", typed(valueType)),
+		value,
 		str("display", "A human-readable name, primarily used for display purposes."),
 		str("type", "A label indicating the attribute's function.", canonical(types...)),
 		str("primary", "A Boolean value indicating the 'primary' or preferred attribute value.", typed(TypeBoolean)),
@@ -138,7 +142,7 @@ var commonAttributes = []*Attribute{
 		str("resourceType", "The name of the resource type of the resource.", readOnly, caseExact),
 		str("created", "When the resource was added to the service provider.", typed(TypeDateTime), readOnly),
 		str("lastModified", "When the resource was last modified.", typed(TypeDateTime), readOnly),
-		str("location", "The URI of the resource being returned.", typed(TypeReference), readOnly, caseExact),
+		str("location", "The URI of the resource being returned.", typed(TypeReference), refTypes("uri"), readOnly, caseExact),
 		str("version", "The version of the resource.", readOnly, caseExact),
 	)),
 }

@@ -255,7 +255,7 @@ func (s *Service) memberOp(ctx context.Context, tx store.Tx, teamID, groupID str
 			others[k] = v
 		}
 		if len(others) > 0 {
-			*rest = append(*rest, scim.PatchOperation{Op: op.Op, Value: others})
+			*rest = append(*rest, scim.PatchOperation{Op: op.Op, Value: others, Index: op.Index})
 		}
 		return nil
 	}
