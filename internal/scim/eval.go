@@ -61,6 +61,17 @@ func CompareValue(a *Attribute, actual any, op filter.Op, lit filter.Value) (boo
 		}
 		return true, nil
 	}
+	if lit.Kind == filter.Null {
+		// `title eq null` asks for resources without a title.
+		absent := actual == nil || actual == ""
+		switch op {
+		case filter.Eq:
+			return absent, nil
+		case filter.Ne:
+			return !absent, nil
+		}
+		return false, BadRequest(InvalidFilter, "null can only be compared with eq or ne (%s)", a.Name)
+	}
 	if actual == nil {
 		return op == filter.Ne, nil
 	}

@@ -275,10 +275,17 @@ func normSimple(a *Attribute, v any) (any, error) {
 	default:
 		// Strings, references, dateTimes and binaries are kept verbatim
 		// (Q19). A number or boolean sent for a string (an employeeNumber of
-		// 42) is kept as its text rather than refused.
+		// 42) is kept as its text rather than refused, except for the
+		// identifiers (userName, a group's displayName): a number there is
+		// a broken attribute mapping, and the admin should hear of it.
+		s, isString := v.(string)
+		if isString {
+			return s, nil
+		}
+		if a.Uniqueness == "server" {
+			return nil, BadRequest(InvalidValue, "attribute %q must be a string, got %s", a.Name, describe(v))
+		}
 		switch t := v.(type) {
-		case string:
-			return t, nil
 		case json.Number:
 			return t.String(), nil
 		case bool:

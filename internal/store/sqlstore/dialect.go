@@ -23,6 +23,14 @@ type Dialect struct {
 	JSONBoolIs func(expr string, b bool) string
 	// JSONNumber casts a JSONValue expression for numeric comparison.
 	JSONNumber func(expr string) string
+	// MigrationLock, when set, is run first in every migration transaction
+	// (and the transaction that creates schema_migrations), so processes
+	// starting at once take turns: e.g. PostgreSQL's pg_advisory_xact_lock.
+	// SQLite needs none: its write transactions are already exclusive.
+	MigrationLock string
+	// Retryable, when set, recognises errors after which a whole write
+	// transaction may be run again: serialization failures and deadlocks.
+	Retryable func(error) bool
 }
 
 func (d Dialect) rebind(q string) string {

@@ -34,6 +34,9 @@ const (
 type column struct {
 	name string
 	kind colKind
+	// optional columns hold '' when the attribute is absent; they follow
+	// the absent-value rules of scim.Match.
+	optional bool
 }
 
 // childTable maps a multi-valued attribute to rows of its own.
@@ -52,22 +55,23 @@ type filterAttrs struct {
 var userFilterAttrs = filterAttrs{
 	rt: scim.UserType,
 	simple: map[string]column{
-		"id":                {"id", exactText},
-		"username":          {"user_name_key", foldedText},
-		"externalid":        {"external_id", exactText},
-		"displayname":       {"display_name_key", foldedText},
-		"active":            {"active", boolean},
-		"meta.created":      {"created", timestamp},
-		"meta.lastmodified": {"modified", timestamp},
+		"id":                {"id", exactText, false},
+		"username":          {"user_name_key", foldedText, false},
+		"externalid":        {"external_id", exactText, true},
+		"displayname":       {"display_name_key", foldedText, true},
+		"active":            {"active", boolean, false},
+		"meta.created":      {"created", timestamp, false},
+		"meta.lastmodified": {"modified", timestamp, false},
 	},
 	child: map[string]childTable{
+		// emails.primary is read from the JSON: the is_primary column can't
+		// tell "false" from "absent", and filters must.
 		"emails": {table: "user_emails", fk: "user_id", subs: map[string]column{
-			"value":   {"value_key", foldedText},
-			"type":    {"type_key", foldedText},
-			"primary": {"is_primary", boolean},
+			"value": {"value_key", foldedText, false},
+			"type":  {"type_key", foldedText, true},
 		}},
 		"groups": {table: "group_members", fk: "user_id", subs: map[string]column{
-			"value": {"group_id", exactText},
+			"value": {"group_id", exactText, false},
 		}},
 	},
 }
@@ -75,15 +79,15 @@ var userFilterAttrs = filterAttrs{
 var groupFilterAttrs = filterAttrs{
 	rt: scim.GroupType,
 	simple: map[string]column{
-		"id":                {"id", exactText},
-		"displayname":       {"display_name_key", foldedText},
-		"externalid":        {"external_id", exactText},
-		"meta.created":      {"created", timestamp},
-		"meta.lastmodified": {"modified", timestamp},
+		"id":                {"id", exactText, false},
+		"displayname":       {"display_name_key", foldedText, false},
+		"externalid":        {"external_id", exactText, true},
+		"meta.created":      {"created", timestamp, false},
+		"meta.lastmodified": {"modified", timestamp, false},
 	},
 	child: map[string]childTable{
 		"members": {table: "group_members", fk: "group_id", subs: map[string]column{
-			"value": {"user_id", exactText},
+			"value": {"user_id", exactText, false},
 		}},
 	},
 }
@@ -181,7 +185,14 @@ func (c *compiler) resolve(p filter.AttrPath) (target, error) {
 		}
 		if ct, ok := c.attrs.child[name]; ok {
 			ct := ct
-			return target{child: &ct, attr: rt.Schema.Attr(name)}, nil
+			a := rt.Schema.Attr(name)
+			t := target{child: &ct, attr: a, json: []string{a.Name}}
+			if p.Sub != "" {
+				if t.sub = a.Sub(p.Sub); t.sub == nil {
+					return target{}, unsupported("can't filter on %q: %q has no sub-attribute %q", p.String(), a.Name, p.Sub)
+				}
+			}
+			return t, nil
 		}
 	}
 	schema := rt.Schema
@@ -225,6 +236,10 @@ func (c *compiler) compare(t filter.Compare) error {
 		}
 		col, ok := tg.child.subs[sub]
 		if !ok {
+			if tg.attr.Mutability == scim.ReadOnly {
+				// Derived attributes (a user's groups) aren't in the JSON.
+				return unsupported("can't filter on %q", t.Path.String())
+			}
 			// Sub-attributes without a column live in the JSON.
 			return c.jsonMulti(tg, t)
 		}
@@ -301,8 +316,8 @@ func (c *compiler) valuePath(t filter.ValuePath) error {
 		c.sb.WriteString(")")
 		return nil
 	}
-	if tg.json == nil {
-		tg.json = []string{tg.attr.Name}
+	if tg.attr.Mutability == scim.ReadOnly {
+		return unsupported("value filters on %q can only use its value", t.Path.String())
 	}
 	from, elem := c.d.JSONEach(c.alias+".attrs", tg.json, "j")
 	c.sb.WriteString("EXISTS (SELECT 1 FROM " + from + " WHERE ")
@@ -413,15 +428,38 @@ func (c *compiler) columnCond(col string, k column, op filter.Op, v filter.Value
 		return c.textOp(col, op, formatTime(ts), attr)
 	}
 	if v.Kind == filter.Null {
-		// Stored strings are never null: eq null matches none, ne null all.
-		c.sb.WriteString(map[bool]string{true: "1 = 0", false: "1 = 1"}[op == filter.Eq])
+		if op != filter.Eq && op != filter.Ne {
+			return unsupported("null can only be compared with eq or ne (%s)", attr)
+		}
+		switch {
+		case !k.optional:
+			// Never absent: eq null matches none, ne null all.
+			c.sb.WriteString(map[bool]string{true: "1 = 0", false: "1 = 1"}[op == filter.Eq])
+		case op == filter.Eq:
+			c.sb.WriteString(col + " = ''")
+		default:
+			c.sb.WriteString(col + " <> ''")
+		}
 		return nil
 	}
 	s := literalText(v)
 	if k.kind == foldedText {
 		s = Fold(s)
 	}
-	return c.textOp(col, op, s, attr)
+	if !k.optional {
+		return c.textOp(col, op, s, attr)
+	}
+	// '' stands for absent: it matches ne and nothing else.
+	if op == filter.Ne {
+		c.sb.WriteString("(" + col + " = '' OR ")
+	} else {
+		c.sb.WriteString("(" + col + " <> '' AND ")
+	}
+	if err := c.textOp(col, op, s, attr); err != nil {
+		return err
+	}
+	c.sb.WriteString(")")
+	return nil
 }
 
 func timeLiteral(v filter.Value, attr string) (time.Time, error) {
@@ -444,8 +482,27 @@ func literalText(v filter.Value) string {
 }
 
 // jsonCond writes one comparison on a value read from the stored JSON,
-// typed by its schema attribute.
+// typed by its schema attribute. A JSON value may be absent (NULL), and SQL
+// would make the comparison unknown, which NOT can't turn into true. So
+// every condition here is two-valued, as scim.Match defines: an absent
+// value matches ne and nothing else.
 func (c *compiler) jsonCond(expr string, a *scim.Attribute, op filter.Op, v filter.Value, attr string) error {
+	if op == filter.Pr || v.Kind == filter.Null {
+		return c.jsonCondRaw(expr, a, op, v, attr)
+	}
+	if op == filter.Ne {
+		c.sb.WriteString("(" + expr + " IS NULL OR ")
+	} else {
+		c.sb.WriteString("(" + expr + " IS NOT NULL AND ")
+	}
+	if err := c.jsonCondRaw(expr, a, op, v, attr); err != nil {
+		return err
+	}
+	c.sb.WriteString(")")
+	return nil
+}
+
+func (c *compiler) jsonCondRaw(expr string, a *scim.Attribute, op filter.Op, v filter.Value, attr string) error {
 	if op == filter.Pr {
 		if a.Type == scim.TypeBoolean || a.Type == scim.TypeInteger || a.Type == scim.TypeDecimal {
 			c.sb.WriteString(expr + " IS NOT NULL")

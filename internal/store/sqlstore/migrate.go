@@ -48,18 +48,39 @@ func loadMigrations(dialect string) ([]migration, error) {
 // Migrate applies the embedded migrations that the database has not seen,
 // each in its own write transaction together with its bookkeeping row, so a
 // crash never leaves a half-applied version. Two processes migrating at
-// once serialise on the write lock; the loser sees the version applied and
-// skips it.
+// once serialise on the write lock (SQLite) or on Dialect.MigrationLock
+// (PostgreSQL); the loser sees the version applied and skips it.
 func (s *Store) Migrate(ctx context.Context) error {
 	migs, err := loadMigrations(s.d.Name)
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
+	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`
+	if s.d.MigrationLock == "" {
+		if _, err := s.db.ExecContext(ctx, create); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+	} else {
+		// Concurrent CREATE TABLE IF NOT EXISTS can still collide on
+		// PostgreSQL's catalog, so it too runs under the lock.
+		err := s.rawTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, s.d.MigrationLock); err != nil {
+				return fmt.Errorf("migration lock: %w", err)
+			}
+			_, err := tx.ExecContext(ctx, create)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
 	}
 	for _, m := range migs {
 		err := s.rawTx(ctx, func(tx *sql.Tx) error {
+			if s.d.MigrationLock != "" {
+				if _, err := tx.ExecContext(ctx, s.d.MigrationLock); err != nil {
+					return fmt.Errorf("migration lock: %w", err)
+				}
+			}
 			var n int
 			if err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT count(*) FROM schema_migrations WHERE version = ?`), m.version).Scan(&n); err != nil {
 				return err

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,10 +34,31 @@ func (s *Store) Close() error { return s.db.Close() }
 // Tx runs fn in a write transaction. On SQLite the driver begins it with
 // BEGIN IMMEDIATE, so the write lock is taken up front and two writers
 // never deadlock upgrading from a read lock.
+//
+// Where the dialect names retryable errors (PostgreSQL's serialization
+// failures and deadlocks), the whole transaction is run again a few times,
+// so fn must not depend on state a failed attempt left behind.
 func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) error {
-	return s.rawTx(ctx, func(tx *sql.Tx) error {
-		return fn(&txStore{reader: reader{q: tx, d: s.d}})
-	})
+	run := func() error {
+		return s.rawTx(ctx, func(tx *sql.Tx) error {
+			return fn(&txStore{reader: reader{q: tx, d: s.d}})
+		})
+	}
+	if s.d.Retryable == nil {
+		return run()
+	}
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = run(); err == nil || !s.d.Retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		}
+	}
+	return err
 }
 
 func (s *Store) rawTx(ctx context.Context, fn func(*sql.Tx) error) error {
@@ -556,7 +578,11 @@ func (t *txStore) DeleteGroup(ctx context.Context, teamID, id string) error {
 }
 
 func (t *txStore) AddMembers(ctx context.Context, teamID, groupID string, userIDs []string) error {
-	for _, id := range userIDs {
+	// Rows are inserted in id order, so two transactions adding
+	// overlapping members wait for each other instead of deadlocking.
+	userIDs = slices.Clone(userIDs)
+	slices.Sort(userIDs)
+	for _, id := range slices.Compact(userIDs) {
 		if _, err := t.exec(ctx, `INSERT INTO group_members (team_id, group_id, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, teamID, groupID, id); err != nil {
 			return err
 		}
@@ -565,7 +591,9 @@ func (t *txStore) AddMembers(ctx context.Context, teamID, groupID string, userID
 }
 
 func (t *txStore) RemoveMembers(ctx context.Context, teamID, groupID string, userIDs []string) error {
-	for _, id := range userIDs {
+	userIDs = slices.Clone(userIDs) // id order, as in AddMembers
+	slices.Sort(userIDs)
+	for _, id := range slices.Compact(userIDs) {
 		if _, err := t.exec(ctx, `DELETE FROM group_members WHERE team_id = ? AND group_id = ? AND user_id = ?`, teamID, groupID, id); err != nil {
 			return err
 		}

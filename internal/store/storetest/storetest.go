@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UnsupportedFilter", testUnsupportedFilter},
 		{"FiltersOnStoredAttributes", testJSONFilters},
 		{"Sort", testSort},
+		{"FilterMatchesReferenceEvaluator", testFilterProperty},
 		{"Groups", testGroups},
 		{"GroupMembership", testMembership},
 		{"DeleteUserLeavesGroups", testDeleteUserLeavesGroups},
