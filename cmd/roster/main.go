@@ -37,6 +37,9 @@ Usage:
   roster scim-key revoke --data-dir DIR --team SLUG --id ID
   roster invite create   --data-dir DIR --team SLUG --email EMAIL [--role Developer] [--json]
   roster audit           --data-dir DIR --team SLUG [--limit 50] [--json]
+  roster schema add-attribute    --data-dir DIR --team SLUG --name NAME [--type string] [--multi-valued] [--case-exact]
+  roster schema remove-attribute --data-dir DIR --team SLUG --name NAME
+  roster schema list             --data-dir DIR --team SLUG [--json]
 
 Every command reads ROSTER_DATA_DIR when --data-dir is not given, and works
 while a server runs on the same data dir, taking effect at once.
@@ -79,6 +82,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return inviteCreate(ctx, rest, stdout)
 	case "audit":
 		return auditList(ctx, rest, stdout)
+	case "schema add-attribute":
+		return schemaAdd(ctx, rest, stdout)
+	case "schema remove-attribute":
+		return schemaRemove(ctx, rest, stdout)
+	case "schema list":
+		return schemaList(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -236,3 +236,24 @@ func TestCLIErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSchemaCommands(t *testing.T) {
+	dir := t.TempDir()
+	roster(t, "team", "create", "--data-dir", dir, "--name", "Acme", "--admin-email", "a@acme.example")
+	roster(t, "schema", "add-attribute", "--data-dir", dir, "--team", "acme", "--name", "costCode")
+	roster(t, "schema", "add-attribute", "--data-dir", dir, "--team", "acme", "--name", "level", "--type", "integer", "--multi-valued")
+	var list []map[string]any
+	if err := json.Unmarshal(roster(t, "schema", "list", "--data-dir", dir, "--team", "acme", "--json"), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0]["name"] != "costCode" || list[0]["type"] != "string" || list[1]["type"] != "integer" || list[1]["multiValued"] != true {
+		t.Fatalf("schema list: %v", list)
+	}
+	roster(t, "schema", "remove-attribute", "--data-dir", dir, "--team", "acme", "--name", "costCode")
+	if err := json.Unmarshal(roster(t, "schema", "list", "--data-dir", dir, "--team", "acme", "--json"), &list); err != nil || len(list) != 1 {
+		t.Fatalf("after remove: %v %v", list, err)
+	}
+	if err := exec.Command(binary, "schema", "add-attribute", "--data-dir", dir, "--team", "acme", "--name", "x", "--type", "blob").Run(); err == nil {
+		t.Fatal("an unknown type was accepted")
+	}
+}

@@ -227,7 +227,8 @@ func (s *Server) renderUser(r *http.Request, v service.UserView) map[string]any 
 		}
 		extra = map[string]any{"groups": groups}
 	}
-	return scim.Render(scim.UserType, v.User.ID, v.Attrs, scim.Meta{
+	rt := s.svc.UserType(principal(r).Team)
+	return scim.Render(rt, v.User.ID, scim.DropUndeclared(rt, v.Attrs), scim.Meta{
 		ResourceType: "User", Created: v.User.Created, LastModified: v.User.Modified,
 		Location: base + "/Users/" + v.User.ID, Version: etag(v.User.Version),
 	}, extra)
@@ -269,8 +270,8 @@ func projection(r *http.Request) scim.Projection {
 }
 
 func (s *Server) userHandlers() resourceHandlers {
-	rt := scim.UserType
 	list := func(w http.ResponseWriter, r *http.Request, q listQuery) error {
+		rt := s.svc.UserType(principal(r).Team)
 		o, err := s.parseList(q)
 		if err != nil {
 			return err
@@ -306,9 +307,10 @@ func (s *Server) userHandlers() resourceHandlers {
 			if err != nil {
 				return err
 			}
-			return s.respond(w, r, http.StatusCreated, rt, s.renderUser(r, v))
+			return s.respond(w, r, http.StatusCreated, s.svc.UserType(principal(r).Team), s.renderUser(r, v))
 		},
 		get: func(w http.ResponseWriter, r *http.Request) error {
+			rt := s.svc.UserType(principal(r).Team)
 			v, err := s.svc.GetUser(r.Context(), principal(r), r.PathValue("id"), projection(r).Returns(rt, "groups"))
 			if err != nil {
 				return err
@@ -349,11 +351,12 @@ func (s *Server) userHandlers() resourceHandlers {
 
 // userWithGroups answers a write with the full user, groups included.
 func (s *Server) userWithGroups(w http.ResponseWriter, r *http.Request, v service.UserView) error {
-	full, err := s.svc.GetUser(r.Context(), principal(r), v.User.ID, projection(r).Returns(scim.UserType, "groups"))
+	rt := s.svc.UserType(principal(r).Team)
+	full, err := s.svc.GetUser(r.Context(), principal(r), v.User.ID, projection(r).Returns(rt, "groups"))
 	if err != nil {
 		return err
 	}
-	return s.respond(w, r, http.StatusOK, scim.UserType, s.renderUser(r, full))
+	return s.respond(w, r, http.StatusOK, rt, s.renderUser(r, full))
 }
 
 func (s *Server) groupHandlers() resourceHandlers {
@@ -441,7 +444,8 @@ func (s *Server) groupHandlers() resourceHandlers {
 // ---- discovery ----
 
 func (s *Server) caps() scim.Capabilities {
-	return scim.Capabilities{MaxResults: s.cfg.MaxResults, MaxPayloadSize: int(s.cfg.MaxBodyBytes)}
+	return scim.Capabilities{MaxResults: s.cfg.MaxResults, MaxPayloadSize: int(s.cfg.MaxBodyBytes),
+		MaxBulkOperations: s.cfg.MaxBulkOperations, MaxBulkPayload: int(s.bulkPayloadLimit())}
 }
 
 // noFilter refuses a filter on discovery endpoints (RFC 7644 §4).
@@ -460,12 +464,39 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
+// discoveryTypes are the resource types a discovery request sees. Discovery
+// needs no key; with a valid one, the key's team sees its own custom User
+// attributes too.
+func (s *Server) discoveryTypes(r *http.Request) []*scim.ResourceType {
+	if tok := bearerToken(r); tok != "" {
+		if p, err := s.svc.Authenticate(r.Context(), tok, clientIP(r)); err == nil {
+			return []*scim.ResourceType{s.svc.UserType(p.Team), scim.GroupType}
+		}
+	}
+	return scim.ResourceTypes
+}
+
+// discoverySchemas lists every schema of the given types once, in order.
+func discoverySchemas(types []*scim.ResourceType) []*scim.Schema {
+	var out []*scim.Schema
+	seen := map[string]bool{}
+	for _, rt := range types {
+		for _, sc := range rt.Schemas() {
+			if !seen[sc.ID] {
+				seen[sc.ID] = true
+				out = append(out, sc)
+			}
+		}
+	}
+	return out
+}
+
 func (s *Server) resourceTypes(w http.ResponseWriter, r *http.Request) error {
 	if err := noFilter(r); err != nil {
 		return err
 	}
 	var out []any
-	for _, rt := range scim.ResourceTypes {
+	for _, rt := range s.discoveryTypes(r) {
 		out = append(out, scim.ResourceTypeDoc(s.baseURL(r), rt))
 	}
 	writeJSON(w, http.StatusOK, scim.NewList(len(out), 1, out))
@@ -473,7 +504,7 @@ func (s *Server) resourceTypes(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) resourceType(w http.ResponseWriter, r *http.Request) error {
-	for _, rt := range scim.ResourceTypes {
+	for _, rt := range s.discoveryTypes(r) {
 		if strings.EqualFold(rt.ID, r.PathValue("id")) {
 			writeJSON(w, http.StatusOK, scim.ResourceTypeDoc(s.baseURL(r), rt))
 			return nil
@@ -487,7 +518,7 @@ func (s *Server) schemas(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var out []any
-	for _, sc := range scim.AllSchemas {
+	for _, sc := range discoverySchemas(s.discoveryTypes(r)) {
 		out = append(out, scim.SchemaDoc(s.baseURL(r), sc))
 	}
 	writeJSON(w, http.StatusOK, scim.NewList(len(out), 1, out))
@@ -495,7 +526,7 @@ func (s *Server) schemas(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) schema(w http.ResponseWriter, r *http.Request) error {
-	for _, sc := range scim.AllSchemas {
+	for _, sc := range discoverySchemas(s.discoveryTypes(r)) {
 		if strings.EqualFold(sc.ID, r.PathValue("id")) {
 			writeJSON(w, http.StatusOK, scim.SchemaDoc(s.baseURL(r), sc))
 			return nil

@@ -114,7 +114,7 @@ func userSummary(u store.User) map[string]any {
 // default role. A pending invite for the same email is claimed instead of
 // causing an error: the member is created and the invite closed.
 func (s *Service) CreateUser(ctx context.Context, p Principal, a Actor, body map[string]any) (UserView, error) {
-	res, err := scim.Normalize(scim.UserType, body)
+	res, err := scim.Normalize(s.UserType(p.Team), body)
 	if err != nil {
 		return UserView{}, err
 	}
@@ -190,7 +190,9 @@ func (s *Service) GetUser(ctx context.Context, p Principal, id string, withGroup
 
 // ListUsers lists one page of the team's users.
 func (s *Service) ListUsers(ctx context.Context, p Principal, o ListOptions) ([]UserView, int, error) {
-	users, total, err := s.Store.ListUsers(ctx, p.Team.ID, o.query())
+	q := o.query()
+	q.Type = s.UserType(p.Team)
+	users, total, err := s.Store.ListUsers(ctx, p.Team.ID, q)
 	if err != nil {
 		return nil, 0, storeError(err, "user", "")
 	}
@@ -214,7 +216,7 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, o ListOptions) ([]
 // write. `active` is kept as sent; a PUT that leaves it out keeps the
 // current state rather than suspending the member (idp-conformance OKTA-07).
 func (s *Service) ReplaceUser(ctx context.Context, p Principal, a Actor, id string, body map[string]any) (UserView, error) {
-	res, err := scim.Normalize(scim.UserType, body)
+	res, err := scim.Normalize(s.UserType(p.Team), body)
 	if err != nil {
 		return UserView{}, err
 	}
@@ -229,7 +231,7 @@ func (s *Service) ReplaceUser(ctx context.Context, p Principal, a Actor, id stri
 // PatchUser applies a PatchOp atomically.
 func (s *Service) PatchUser(ctx context.Context, p Principal, a Actor, id string, ops []scim.PatchOperation) (UserView, error) {
 	return s.updateUser(ctx, p, a, id, func(u store.User, cur scim.Resource) (scim.Resource, error) {
-		return scim.Patcher{Type: scim.UserType, ID: id}.Apply(cur, ops)
+		return scim.Patcher{Type: s.UserType(p.Team), ID: id}.Apply(cur, ops)
 	})
 }
 

@@ -43,6 +43,9 @@ type Team struct {
 	SCIMEnabled bool
 	DefaultRole string
 	Created     time.Time
+	// UserExtension is the JSON list of the team's custom User attributes
+	// (scim.CustomAttribute); "" when it has none.
+	UserExtension string
 }
 
 // Key statuses.
@@ -215,6 +218,7 @@ type Tx interface {
 
 	CreateTeam(ctx context.Context, t Team) error
 	SetSCIMEnabled(ctx context.Context, teamID string, on bool) error
+	SetUserExtension(ctx context.Context, teamID, ext string) error
 	CreateKey(ctx context.Context, k SCIMKey) error
 	RevokeKey(ctx context.Context, teamID, id string, at time.Time) error
 	TouchKey(ctx context.Context, teamID, id string, at time.Time, ip string) error

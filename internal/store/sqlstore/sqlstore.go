@@ -149,12 +149,12 @@ func boolInt(b bool) int {
 
 // ---- teams and keys ----
 
-const teamCols = `id, slug, name, admin_email, scim_enabled, default_role, created`
+const teamCols = `id, slug, name, admin_email, scim_enabled, default_role, created, user_extension`
 
 func scanTeam(row interface{ Scan(...any) error }) (store.Team, error) {
 	var t store.Team
 	var created string
-	err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.AdminEmail, &t.SCIMEnabled, &t.DefaultRole, &created)
+	err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.AdminEmail, &t.SCIMEnabled, &t.DefaultRole, &created, &t.UserExtension)
 	t.Created = parseTime(created)
 	return t, notFound(err)
 }
@@ -468,13 +468,17 @@ func mustAffect(res sql.Result, err error) error {
 }
 
 func (t *txStore) CreateTeam(ctx context.Context, tm store.Team) error {
-	_, err := t.exec(ctx, `INSERT INTO teams (`+teamCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		tm.ID, tm.Slug, tm.Name, tm.AdminEmail, boolInt(tm.SCIMEnabled), tm.DefaultRole, formatTime(tm.Created))
+	_, err := t.exec(ctx, `INSERT INTO teams (`+teamCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		tm.ID, tm.Slug, tm.Name, tm.AdminEmail, boolInt(tm.SCIMEnabled), tm.DefaultRole, formatTime(tm.Created), tm.UserExtension)
 	return err
 }
 
 func (t *txStore) SetSCIMEnabled(ctx context.Context, teamID string, on bool) error {
 	return mustAffect(t.exec(ctx, `UPDATE teams SET scim_enabled = ? WHERE id = ?`, boolInt(on), teamID))
+}
+
+func (t *txStore) SetUserExtension(ctx context.Context, teamID, ext string) error {
+	return mustAffect(t.exec(ctx, `UPDATE teams SET user_extension = ? WHERE id = ?`, ext, teamID))
 }
 
 func (t *txStore) CreateKey(ctx context.Context, k store.SCIMKey) error {
