@@ -359,6 +359,10 @@ func (s *Server) userWithGroups(w http.ResponseWriter, r *http.Request, v servic
 	return s.respond(w, r, http.StatusOK, rt, s.renderUser(r, full))
 }
 
+// patchResponseMembers is the largest group whose PATCH response lists its
+// members without being asked to by name.
+const patchResponseMembers = 1000
+
 func (s *Server) groupHandlers() resourceHandlers {
 	rt := scim.GroupType
 	list := func(w http.ResponseWriter, r *http.Request, q listQuery) error {
@@ -425,9 +429,24 @@ func (s *Server) groupHandlers() resourceHandlers {
 			if err != nil {
 				return err
 			}
-			v, err := s.svc.PatchGroup(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ops, projection(r).Returns(rt, "members"))
+			v, err := s.svc.PatchGroup(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ops, false)
 			if err != nil {
 				return err
+			}
+			// One member added to a huge group must not cost a read of the
+			// whole list: the answer lists members when asked for by name,
+			// or when the group is small enough (IdPs ignore them here).
+			proj := projection(r)
+			if proj.Returns(rt, "members") {
+				n, err := s.svc.MemberCount(r.Context(), principal(r), v.Group.ID)
+				if err != nil {
+					return err
+				}
+				if n <= patchResponseMembers || proj.Names(rt, "members") {
+					if v, err = s.svc.GetGroup(r.Context(), principal(r), v.Group.ID, true); err != nil {
+						return err
+					}
+				}
 			}
 			return s.respond(w, r, http.StatusOK, rt, s.renderGroup(r, v))
 		},

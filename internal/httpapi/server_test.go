@@ -69,7 +69,8 @@ func TestUnknownSCIMRoutesGetSCIMErrors(t *testing.T) {
 		{"GET", "/scim/v2/Nope", 404, ""},
 		{"DELETE", "/scim/v2/Users", 405, "GET, POST"},
 		{"POST", "/scim/v2/ServiceProviderConfig", 405, "GET"},
-		{"GET", "/scim/v2/Bulk", 501, ""},
+		{"GET", "/scim/v2/Bulk", 405, "POST"},
+		{"GET", "/scim/v2/Me", 501, ""},
 	}
 	for _, c := range cases {
 		rec := httptest.NewRecorder()

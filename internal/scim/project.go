@@ -142,6 +142,16 @@ func (p Projection) Returns(rt *ResourceType, attr string) bool {
 	return true
 }
 
+// Names reports whether attributes= names the top-level attribute.
+func (p Projection) Names(rt *ResourceType, attr string) bool {
+	for _, n := range p.Attributes {
+		if strings.EqualFold(ref(rt, n).top, attr) {
+			return true
+		}
+	}
+	return false
+}
+
 // Apply projects a rendered resource. id and schemas are returned always.
 func (p Projection) Apply(rt *ResourceType, out map[string]any) map[string]any {
 	if len(p.Attributes) > 0 {

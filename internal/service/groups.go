@@ -142,6 +142,12 @@ func (s *Service) GetGroup(ctx context.Context, p Principal, id string, withMemb
 	return v, nil
 }
 
+// MemberCount counts a group's members.
+func (s *Service) MemberCount(ctx context.Context, p Principal, id string) (int, error) {
+	n, err := s.Store.MemberCount(ctx, p.Team.ID, id)
+	return n, storeError(err, "group", id)
+}
+
 // ListGroups lists one page of the team's groups.
 func (s *Service) ListGroups(ctx context.Context, p Principal, o ListOptions) ([]GroupView, int, error) {
 	groups, total, err := s.Store.ListGroups(ctx, p.Team.ID, o.query())

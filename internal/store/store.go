@@ -204,6 +204,7 @@ type Reader interface {
 	Group(ctx context.Context, teamID, id string) (Group, error)
 	ListGroups(ctx context.Context, teamID string, q Query) ([]Group, int, error)
 	Members(ctx context.Context, teamID, groupID string) ([]MemberRef, error)
+	MemberCount(ctx context.Context, teamID, groupID string) (int, error)
 	// ExistingUsers returns which of ids are users of the team.
 	ExistingUsers(ctx context.Context, teamID string, ids []string) (map[string]bool, error)
 

@@ -418,6 +418,10 @@ func (r reader) Members(ctx context.Context, teamID, groupID string) ([]store.Me
 	return out, rows.Err()
 }
 
+func (r reader) MemberCount(ctx context.Context, teamID, groupID string) (int, error) {
+	return r.count(ctx, `SELECT count(*) FROM group_members WHERE team_id = ? AND group_id = ?`, []any{teamID, groupID})
+}
+
 // ---- invites and audit ----
 
 func (r reader) PendingInvite(ctx context.Context, teamID, email string) (store.Invite, error) {
