@@ -73,14 +73,14 @@ func TestCustomUserAttributes(t *testing.T) {
 		return num(r.Body, "totalResults")
 	}
 	for f, want := range map[string]int{
-		customURN + `:costCode eq "CC-1"`:           2, // caseExact false
-		customURN + `:badgeId eq "abc"`:             0, // caseExact true
-		customURN + `:badgeId eq "AbC"`:             1,
-		customURN + `:badges eq "silver"`:           1,
-		customURN + `:badges co "o"`:                2, // gold, bronze
-		customURN + `:level gt 4`:                   2,
-		customURN + `:level le 2`:                   1,
-		customURN + `:remote eq true`:               1,
+		customURN + `:costCode eq "CC-1"`:                                   2, // caseExact false
+		customURN + `:badgeId eq "abc"`:                                     0, // caseExact true
+		customURN + `:badgeId eq "AbC"`:                                     1,
+		customURN + `:badges eq "silver"`:                                   1,
+		customURN + `:badges co "o"`:                                        2, // gold, bronze
+		customURN + `:level gt 4`:                                           2,
+		customURN + `:level le 2`:                                           1,
+		customURN + `:remote eq true`:                                       1,
 		customURN + `:level pr and not (` + customURN + `:remote eq false)`: 2,
 	} {
 		if got := count(f); got != want {

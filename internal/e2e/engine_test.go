@@ -105,7 +105,9 @@ func TestSortAndAttributeFilters(t *testing.T) {
 		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "avengers" and not (name.familyName sw "o")`, 2},
 		{`emails[type eq "work" and value co "hero1"]`, 1},
 		{`emails co "hero"`, 3},
-		{`meta.resourceType eq "User"`, -1}, // not filterable yet: must be a clear 400
+		{`meta.resourceType eq "User"`, 4}, // the admin too
+		{`meta.resourceType eq "Group"`, 0},
+		{`meta.location eq "x"`, -1}, // not filterable: a clear 400
 	} {
 		r := c.do("GET", "/Users?filter="+url.QueryEscape(tc.filter), nil)
 		if tc.want < 0 {

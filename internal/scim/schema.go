@@ -135,6 +135,9 @@ func multiValuedSubs(valueType string, types ...string) func(*Attribute) {
 	return subs(list...)
 }
 
+// MetaResourceTypeAttr describes meta.resourceType, for filters on it.
+var MetaResourceTypeAttr = commonAttributes[2].SubAttributes[0]
+
 var commonAttributes = []*Attribute{
 	str("id", "Unique identifier for the SCIM resource as defined by the service provider.", caseExact, readOnly, returned(ReturnAlways), unique("server")),
 	str("externalId", "Identifier for the resource as defined by the provisioning client.", caseExact),

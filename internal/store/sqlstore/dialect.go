@@ -28,6 +28,11 @@ type Dialect struct {
 	// starting at once take turns: e.g. PostgreSQL's pg_advisory_xact_lock.
 	// SQLite needs none: its write transactions are already exclusive.
 	MigrationLock string
+	// RowLock, when set, ends the reads of one user or group inside a write
+	// transaction (" FOR UPDATE"), so concurrent read-modify-writes of one
+	// resource queue on its row instead of failing the version check.
+	// SQLite needs none: BEGIN IMMEDIATE already serialises writers.
+	RowLock string
 	// Retryable, when set, recognises errors after which a whole write
 	// transaction may be run again: serialization failures and deadlocks.
 	Retryable func(error) bool

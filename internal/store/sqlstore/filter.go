@@ -167,6 +167,8 @@ type target struct {
 	attr  *scim.Attribute
 	json  []string // JSON path of the attribute inside attrs
 	sub   *scim.Attribute
+	// constant is the value every row has (meta.resourceType).
+	constant *any
 }
 
 // resolve finds where an attribute path lives. Names match
@@ -182,6 +184,10 @@ func (c *compiler) resolve(p filter.AttrPath) (target, error) {
 		}
 		if col, ok := c.attrs.simple[key]; ok {
 			return target{col: &col}, nil
+		}
+		if key == "meta.resourcetype" {
+			var v any = rt.Name
+			return target{constant: &v, sub: scim.MetaResourceTypeAttr}, nil
 		}
 		if ct, ok := c.attrs.child[name]; ok {
 			ct := ct
@@ -226,6 +232,15 @@ func (c *compiler) compare(t filter.Compare) error {
 		return err
 	}
 	where := t.Path.String()
+	if tg.constant != nil {
+		// meta.resourceType is the same for every row: decide it here.
+		ok, err := scim.CompareValue(tg.sub, *tg.constant, t.Op, t.Value)
+		if err != nil {
+			return unsupported("%s", err.Error())
+		}
+		c.sb.WriteString(map[bool]string{true: "1 = 1", false: "1 = 0"}[ok])
+		return nil
+	}
 	switch {
 	case tg.col != nil:
 		return c.columnCond(c.alias+"."+tg.col.name, *tg.col, t.Op, t.Value, where)

@@ -41,7 +41,7 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) error {
 	run := func() error {
 		return s.rawTx(ctx, func(tx *sql.Tx) error {
-			return fn(&txStore{reader: reader{q: tx, d: s.d}})
+			return fn(&txStore{reader: reader{q: tx, d: s.d, lock: s.d.RowLock}})
 		})
 	}
 	if s.d.Retryable == nil {
@@ -85,6 +85,9 @@ type querier interface {
 type reader struct {
 	q querier
 	d Dialect
+	// lock ends single-resource reads inside a write transaction
+	// (Dialect.RowLock), so a read-modify-write holds the row until commit.
+	lock string
 }
 
 func (r reader) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -231,7 +234,7 @@ func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 }
 
 func (r reader) User(ctx context.Context, teamID, id string) (store.User, error) {
-	u, err := scanUser(r.row(ctx, `SELECT `+userCols+` FROM users WHERE team_id = ? AND id = ?`, teamID, id))
+	u, err := scanUser(r.row(ctx, `SELECT `+userCols+` FROM users WHERE team_id = ? AND id = ?`+r.lock, teamID, id))
 	if err != nil {
 		return u, err
 	}
@@ -367,7 +370,7 @@ func scanGroup(row interface{ Scan(...any) error }) (store.Group, error) {
 }
 
 func (r reader) Group(ctx context.Context, teamID, id string) (store.Group, error) {
-	return scanGroup(r.row(ctx, `SELECT `+groupCols+` FROM scim_groups WHERE team_id = ? AND id = ?`, teamID, id))
+	return scanGroup(r.row(ctx, `SELECT `+groupCols+` FROM scim_groups WHERE team_id = ? AND id = ?`+r.lock, teamID, id))
 }
 
 func (r reader) ListGroups(ctx context.Context, teamID string, q store.Query) ([]store.Group, int, error) {
