@@ -30,6 +30,12 @@ type Config struct {
 	MaxResults int
 	// DefaultCount is the page size when a list names none. Default 100.
 	DefaultCount int
+	// MaxBulkOperations caps the operations of one /Bulk request (413
+	// beyond). Default 1000.
+	MaxBulkOperations int
+	// MaxBulkPayload caps a /Bulk request body in bytes (413 beyond).
+	// Default 1 MiB. MaxBodyBytes caps it too; the smaller is advertised.
+	MaxBulkPayload int64
 }
 
 func (c *Config) defaults() {
@@ -44,6 +50,12 @@ func (c *Config) defaults() {
 	}
 	if c.DefaultCount <= 0 {
 		c.DefaultCount = 100
+	}
+	if c.MaxBulkOperations <= 0 {
+		c.MaxBulkOperations = 1000
+	}
+	if c.MaxBulkPayload <= 0 {
+		c.MaxBulkPayload = 1 << 20
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 }
@@ -107,7 +119,7 @@ func (s *Server) routes() {
 			return scim.Errorf(http.StatusNotImplemented, "", "%s is not supported by this server", what)
 		})
 	}
-	s.mux.Handle(p+"/Bulk", notImplemented("/Bulk"))
+	s.mux.Handle("POST "+p+"/Bulk", s.authed(s.bulk))
 	s.mux.Handle(p+"/Me", notImplemented("/Me"))
 }
 

@@ -30,6 +30,9 @@ type Capabilities struct {
 	MaxResults     int
 	MaxPayloadSize int
 	Documentation  string
+	// MaxBulkOperations and MaxBulkPayload are the /Bulk limits.
+	MaxBulkOperations int
+	MaxBulkPayload    int
 }
 
 // ServiceProviderConfig renders RFC 7643 §5.
@@ -38,7 +41,7 @@ func ServiceProviderConfig(baseURL string, c Capabilities) map[string]any {
 		"schemas":          []string{ServiceProviderURN},
 		"documentationUri": c.Documentation,
 		"patch":            map[string]any{"supported": true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"bulk":             map[string]any{"supported": true, "maxOperations": c.MaxBulkOperations, "maxPayloadSize": c.MaxBulkPayload},
 		"filter":           map[string]any{"supported": true, "maxResults": c.MaxResults},
 		"changePassword":   map[string]any{"supported": false},
 		"sort":             map[string]any{"supported": true},
