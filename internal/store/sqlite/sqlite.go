@@ -46,7 +46,8 @@ var Dialect = sqlstore.Dialect{
 		}
 		return "(" + expr + " = 0)"
 	},
-	JSONNumber: func(expr string) string { return expr },
+	JSONNumber:     func(expr string) string { return expr },
+	UnindexedOrder: func(col string) string { return "+" + col },
 }
 
 // jsonPath quotes each key, so URNs with colons and dots stay one key.

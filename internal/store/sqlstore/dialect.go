@@ -23,6 +23,11 @@ type Dialect struct {
 	JSONBoolIs func(expr string, b bool) string
 	// JSONNumber casts a JSONValue expression for numeric comparison.
 	JSONNumber func(expr string) string
+	// UnindexedOrder, when set, wraps an ORDER BY column so the planner
+	// can't satisfy the order from an index. SQLite's planner, without
+	// statistics, would rather walk a team in creation order than look a
+	// userName up and sort one row; PostgreSQL decides from statistics.
+	UnindexedOrder func(col string) string
 	// MigrationLock, when set, is run first in every migration transaction
 	// (and the transaction that creates schema_migrations), so processes
 	// starting at once take turns: e.g. PostgreSQL's pg_advisory_xact_lock.

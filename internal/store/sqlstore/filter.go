@@ -617,13 +617,58 @@ func boolValue(v filter.Value) (bool, bool) {
 	return false, false
 }
 
+// Selective reports whether f pins its matches through an index: some
+// conjunct at the top is an equality on an indexed column (userName,
+// externalId, id, displayName) or on an indexed child value (emails.value,
+// members.value, groups.value).
+func selective(attrs filterAttrs, f filter.Expr) bool {
+	switch t := f.(type) {
+	case filter.And:
+		return selective(attrs, t.Left) || selective(attrs, t.Right)
+	case filter.Compare:
+		if t.Op != filter.Eq || (t.Path.URN != "" && !strings.EqualFold(t.Path.URN, attrs.rt.Schema.ID)) {
+			return false
+		}
+		name := strings.ToLower(t.Path.Name)
+		if t.Path.Sub == "" {
+			switch name {
+			case "id", "username", "externalid", "displayname":
+				_, ok := attrs.simple[name]
+				return ok
+			}
+		}
+		_, ok := attrs.child[name]
+		return ok && (t.Path.Sub == "" || strings.EqualFold(t.Path.Sub, "value"))
+	case filter.ValuePath:
+		_, ok := attrs.child[strings.ToLower(t.Path.Name)]
+		return ok && valueEq(t.Filter)
+	}
+	return false
+}
+
+// valueEq reports whether a value filter's top conjuncts include value eq.
+func valueEq(f filter.Expr) bool {
+	switch t := f.(type) {
+	case filter.And:
+		return valueEq(t.Left) || valueEq(t.Right)
+	case filter.Compare:
+		return t.Op == filter.Eq && strings.EqualFold(t.Path.Name, "value") && t.Path.Sub == ""
+	}
+	return false
+}
+
 // orderBy compiles a sortBy attribute into an ORDER BY clause. Strings that
 // are not caseExact sort case-insensitively; a multi-valued attribute sorts
 // by its primary (else first) value; resources without the attribute sort
 // last either way. Creation time and id always end the order, so pages are
 // stable.
-func orderBy(d Dialect, attrs filterAttrs, alias, teamID string, rt *scim.ResourceType, sortBy string, desc bool) (string, []any, error) {
+func orderBy(d Dialect, attrs filterAttrs, alias, teamID string, rt *scim.ResourceType, sortBy string, desc bool, selective bool) (string, []any, error) {
 	tail := alias + ".created, " + alias + ".id"
+	if selective && d.UnindexedOrder != nil {
+		// The filter pins a few rows through an index; ordering them is
+		// cheap, and walking the team in order to find them is not.
+		tail = d.UnindexedOrder(alias+".created") + ", " + d.UnindexedOrder(alias+".id")
+	}
 	if sortBy == "" {
 		return " ORDER BY " + tail, nil, nil
 	}

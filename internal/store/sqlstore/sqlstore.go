@@ -265,7 +265,8 @@ func (r reader) listSQL(attrs filterAttrs, alias, teamID string, q store.Query) 
 	if err != nil {
 		return
 	}
-	order, orderArgs, err = orderBy(r.d, attrs, alias, teamID, q.Type, q.SortBy, q.Descending)
+	sel := q.Filter != nil && selective(attrs, q.Filter)
+	order, orderArgs, err = orderBy(r.d, attrs, alias, teamID, q.Type, q.SortBy, q.Descending, sel)
 	return
 }
 
@@ -631,4 +632,33 @@ func (t *txStore) AppendAudit(ctx context.Context, e store.AuditEvent) error {
 	_, err := t.exec(ctx, `INSERT INTO audit_events (team_id, id, at, actor, action, target_type, target_id, detail, request_id, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.TeamID, e.ID, formatTime(e.At), e.Actor, e.Action, e.TargetType, e.TargetID, e.Detail, e.RequestID, e.IP)
 	return err
+}
+
+// ExplainListUsers returns the database's plan for a user list query, for
+// tests and operators checking that lookups use indexes.
+func (s *Store) ExplainListUsers(ctx context.Context, prefix, teamID string, q store.Query) (string, error) {
+	where, args, order, orderArgs, err := s.listSQL(userFilterAttrs, "u", teamID, q)
+	if err != nil {
+		return "", err
+	}
+	all := append(append(append([]any{teamID}, args...), orderArgs...), max(q.Limit, 1), q.Offset)
+	rows, err := s.query(ctx, prefix+` SELECT `+prefixCols("u", userCols)+` FROM users u WHERE u.team_id = ?`+where+order+` LIMIT ? OFFSET ?`, all...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		fmt.Fprintln(&b, vals...)
+	}
+	return b.String(), rows.Err()
 }
