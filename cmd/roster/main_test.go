@@ -257,3 +257,31 @@ func TestSchemaCommands(t *testing.T) {
 		t.Fatal("an unknown type was accepted")
 	}
 }
+
+func TestKeyRotateCommand(t *testing.T) {
+	dir := t.TempDir()
+	roster(t, "team", "create", "--data-dir", dir, "--name", "Acme", "--admin-email", "a@acme.example")
+	old := jsonObject(t, roster(t, "scim-key", "create", "--data-dir", dir, "--team", "acme", "--name", "okta", "--json"))
+	nk := jsonObject(t, roster(t, "scim-key", "rotate", "--data-dir", dir, "--team", "acme", "--id", fmt.Sprint(old["id"]), "--grace", "24h", "--json"))
+	if nk["id"] == old["id"] || nk["name"] != "okta" || nk["status"] != "ACTIVE" || !strings.HasPrefix(fmt.Sprint(nk["token"]), "rsk_") {
+		t.Fatalf("rotate JSON: %v", nk)
+	}
+	var keys []map[string]any
+	if err := json.Unmarshal(roster(t, "scim-key", "list", "--data-dir", dir, "--team", "acme", "--json"), &keys); err != nil || len(keys) != 2 {
+		t.Fatalf("list: %v %v", keys, err)
+	}
+	for _, k := range keys {
+		for _, f := range []string{"id", "name", "prefix", "status", "created_at", "expires_at", "last_used_at"} {
+			if _, ok := k[f]; !ok {
+				t.Fatalf("key JSON lacks %q: %v", f, k)
+			}
+		}
+		if k["status"] != "ACTIVE" { // the old key is in its grace period
+			t.Fatalf("key %v", k)
+		}
+	}
+	pol := jsonObject(t, roster(t, "team", "policy", "--data-dir", dir, "--team", "acme", "--seat-limit", "10", "--group-delete-deactivates", "--json"))
+	if pol["seat_limit"] != float64(10) || pol["group_delete_deactivates"] != true {
+		t.Fatalf("policy: %v", pol)
+	}
+}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"math"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,9 @@ func (s *Server) authed(h handler) http.Handler {
 	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.svc.Authenticate(r.Context(), bearerToken(r), clientIP(r))
 		if err != nil {
+			return err
+		}
+		if err := s.rateLimit(w, r, p); err != nil {
 			return err
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
@@ -552,4 +556,21 @@ func (s *Server) schema(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return scim.NotFound("schema", r.PathValue("id"))
+}
+
+// rateLimit spends one token of the team's read or write bucket, or answers
+// 429 with Retry-After and a SCIM error that says which limit was hit.
+func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, p service.Principal) error {
+	write := r.Method != http.MethodGet && !strings.HasSuffix(r.URL.Path, "/.search")
+	l, kind, rate := s.readLimit, "reads", s.cfg.SCIMReadRate
+	if write {
+		l, kind, rate = s.writeLimit, "writes", s.cfg.SCIMWriteRate
+	}
+	ok, wait := l.allow(p.Team.ID)
+	if ok {
+		return nil
+	}
+	secs := int(math.Ceil(wait.Seconds()))
+	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	return scim.Errorf(http.StatusTooManyRequests, "", "rate limit: team %q may make %g SCIM %s per second; retry after %d s", p.Team.Slug, rate, kind, max(secs, 1))
 }

@@ -402,6 +402,11 @@ func (s *Service) DeleteGroup(ctx context.Context, p Principal, a Actor, id stri
 		if err := checkIfMatch(ctx, "group", g.Version); err != nil {
 			return err
 		}
+		if p.Team.GroupDeleteDeactivates {
+			if err := s.deactivateSoleMembers(ctx, tx, p.Team, id, a); err != nil {
+				return err
+			}
+		}
 		if err := tx.DeleteGroup(ctx, p.Team.ID, id); err != nil {
 			return err
 		}

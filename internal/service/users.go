@@ -127,6 +127,9 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, a Actor, body map
 		if err != nil {
 			return err
 		}
+		if err := checkSeat(ctx, tx, p.Team, u); err != nil {
+			return err
+		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return scim.Errorf(http.StatusConflict, scim.Uniqueness, "a user with userName %q already exists in this team", u.UserName)
@@ -260,6 +263,11 @@ func (s *Service) updateUser(ctx context.Context, p Principal, a Actor, id strin
 			}
 			u.Version++
 			u.Modified = s.Now()
+			if !before.Active && u.Active {
+				if err := checkSeat(ctx, tx, p.Team, u); err != nil {
+					return err
+				}
+			}
 			if err := tx.UpdateUser(ctx, u); err != nil {
 				if errors.Is(err, store.ErrConflict) {
 					return scim.Errorf(http.StatusConflict, scim.Uniqueness, "a user with userName %q already exists in this team", u.UserName)

@@ -46,6 +46,11 @@ type Team struct {
 	// UserExtension is the JSON list of the team's custom User attributes
 	// (scim.CustomAttribute); "" when it has none.
 	UserExtension string
+	// SeatLimit caps the active members that use a seat; 0 means no cap.
+	SeatLimit int
+	// GroupDeleteDeactivates chooses Postman's behaviour: deleting a group
+	// deactivates the members who were in no other group.
+	GroupDeleteDeactivates bool
 }
 
 // Key statuses.
@@ -205,6 +210,13 @@ type Reader interface {
 	ListGroups(ctx context.Context, teamID string, q Query) ([]Group, int, error)
 	Members(ctx context.Context, teamID, groupID string) ([]MemberRef, error)
 	MemberCount(ctx context.Context, teamID, groupID string) (int, error)
+	// SeatsUsed counts the active members whose roles take a seat.
+	SeatsUsed(ctx context.Context, teamID string, seatRoles []string) (int, error)
+	GroupRoles(ctx context.Context, teamID, groupID string) ([]string, error)
+	// RolesFromGroups lists the roles a user holds through its groups.
+	RolesFromGroups(ctx context.Context, teamID, userID string) ([]string, error)
+	// SoleMembers lists the members of a group who are in no other group.
+	SoleMembers(ctx context.Context, teamID, groupID string) ([]string, error)
 	// ExistingUsers returns which of ids are users of the team.
 	ExistingUsers(ctx context.Context, teamID string, ids []string) (map[string]bool, error)
 
@@ -220,7 +232,11 @@ type Tx interface {
 	CreateTeam(ctx context.Context, t Team) error
 	SetSCIMEnabled(ctx context.Context, teamID string, on bool) error
 	SetUserExtension(ctx context.Context, teamID, ext string) error
+	SetTeamPolicies(ctx context.Context, teamID string, seatLimit int, groupDeleteDeactivates bool) error
+	SetGroupRoles(ctx context.Context, teamID, groupID string, roles []string) error
 	CreateKey(ctx context.Context, k SCIMKey) error
+	// RevokeKey makes a key stop working at time at (now, or the end of a
+	// rotation's grace period). A revocation is never postponed.
 	RevokeKey(ctx context.Context, teamID, id string, at time.Time) error
 	TouchKey(ctx context.Context, teamID, id string, at time.Time, ip string) error
 

@@ -152,12 +152,12 @@ func boolInt(b bool) int {
 
 // ---- teams and keys ----
 
-const teamCols = `id, slug, name, admin_email, scim_enabled, default_role, created, user_extension`
+const teamCols = `id, slug, name, admin_email, scim_enabled, default_role, created, user_extension, seat_limit, group_delete_deactivates`
 
 func scanTeam(row interface{ Scan(...any) error }) (store.Team, error) {
 	var t store.Team
 	var created string
-	err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.AdminEmail, &t.SCIMEnabled, &t.DefaultRole, &created, &t.UserExtension)
+	err := row.Scan(&t.ID, &t.Slug, &t.Name, &t.AdminEmail, &t.SCIMEnabled, &t.DefaultRole, &created, &t.UserExtension, &t.SeatLimit, &t.GroupDeleteDeactivates)
 	t.Created = parseTime(created)
 	return t, notFound(err)
 }
@@ -426,6 +426,53 @@ func (r reader) MemberCount(ctx context.Context, teamID, groupID string) (int, e
 	return r.count(ctx, `SELECT count(*) FROM group_members WHERE team_id = ? AND group_id = ?`, []any{teamID, groupID})
 }
 
+// SeatsUsed counts active members holding any of seatRoles. Roles are a
+// comma-separated list in users.role, matched as whole items.
+func (r reader) SeatsUsed(ctx context.Context, teamID string, seatRoles []string) (int, error) {
+	if len(seatRoles) == 0 {
+		return 0, nil
+	}
+	conds := make([]string, len(seatRoles))
+	args := []any{teamID}
+	for i, role := range seatRoles {
+		conds[i] = r.d.Contains("',' || role || ','", "?")
+		args = append(args, ","+role+",")
+	}
+	return r.count(ctx, `SELECT count(*) FROM users WHERE team_id = ? AND active = 1 AND (`+strings.Join(conds, " OR ")+`)`, args)
+}
+
+func (r reader) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := r.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (r reader) GroupRoles(ctx context.Context, teamID, groupID string) ([]string, error) {
+	return r.strings(ctx, `SELECT role FROM group_roles WHERE team_id = ? AND group_id = ? ORDER BY role`, teamID, groupID)
+}
+
+func (r reader) RolesFromGroups(ctx context.Context, teamID, userID string) ([]string, error) {
+	return r.strings(ctx, `SELECT DISTINCT gr.role FROM group_members m JOIN group_roles gr ON gr.team_id = m.team_id AND gr.group_id = m.group_id
+		WHERE m.team_id = ? AND m.user_id = ? ORDER BY gr.role`, teamID, userID)
+}
+
+func (r reader) SoleMembers(ctx context.Context, teamID, groupID string) ([]string, error) {
+	return r.strings(ctx, `SELECT m.user_id FROM group_members m WHERE m.team_id = ? AND m.group_id = ?
+		AND NOT EXISTS (SELECT 1 FROM group_members o WHERE o.team_id = m.team_id AND o.user_id = m.user_id AND o.group_id <> m.group_id)
+		ORDER BY m.user_id`, teamID, groupID)
+}
+
 // ---- invites and audit ----
 
 func (r reader) PendingInvite(ctx context.Context, teamID, email string) (store.Invite, error) {
@@ -476,8 +523,9 @@ func mustAffect(res sql.Result, err error) error {
 }
 
 func (t *txStore) CreateTeam(ctx context.Context, tm store.Team) error {
-	_, err := t.exec(ctx, `INSERT INTO teams (`+teamCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		tm.ID, tm.Slug, tm.Name, tm.AdminEmail, boolInt(tm.SCIMEnabled), tm.DefaultRole, formatTime(tm.Created), tm.UserExtension)
+	_, err := t.exec(ctx, `INSERT INTO teams (`+teamCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tm.ID, tm.Slug, tm.Name, tm.AdminEmail, boolInt(tm.SCIMEnabled), tm.DefaultRole, formatTime(tm.Created), tm.UserExtension,
+		tm.SeatLimit, boolInt(tm.GroupDeleteDeactivates))
 	return err
 }
 
@@ -489,6 +537,22 @@ func (t *txStore) SetUserExtension(ctx context.Context, teamID, ext string) erro
 	return mustAffect(t.exec(ctx, `UPDATE teams SET user_extension = ? WHERE id = ?`, ext, teamID))
 }
 
+func (t *txStore) SetTeamPolicies(ctx context.Context, teamID string, seatLimit int, groupDeleteDeactivates bool) error {
+	return mustAffect(t.exec(ctx, `UPDATE teams SET seat_limit = ?, group_delete_deactivates = ? WHERE id = ?`, seatLimit, boolInt(groupDeleteDeactivates), teamID))
+}
+
+func (t *txStore) SetGroupRoles(ctx context.Context, teamID, groupID string, roles []string) error {
+	if _, err := t.exec(ctx, `DELETE FROM group_roles WHERE team_id = ? AND group_id = ?`, teamID, groupID); err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if _, err := t.exec(ctx, `INSERT INTO group_roles (team_id, group_id, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, teamID, groupID, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t *txStore) CreateKey(ctx context.Context, k store.SCIMKey) error {
 	_, err := t.exec(ctx, `INSERT INTO scim_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.TeamID, k.ID, k.Name, k.Prefix, k.Hash, k.CreatedBy, formatTime(k.Created),
@@ -497,7 +561,9 @@ func (t *txStore) CreateKey(ctx context.Context, k store.SCIMKey) error {
 }
 
 func (t *txStore) RevokeKey(ctx context.Context, teamID, id string, at time.Time) error {
-	return mustAffect(t.exec(ctx, `UPDATE scim_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE team_id = ? AND id = ?`, formatTime(at), teamID, id))
+	ts := formatTime(at)
+	return mustAffect(t.exec(ctx, `UPDATE scim_keys SET revoked_at = CASE WHEN revoked_at IS NULL OR revoked_at > ? THEN ? ELSE revoked_at END
+		WHERE team_id = ? AND id = ?`, ts, ts, teamID, id))
 }
 
 func (t *txStore) TouchKey(ctx context.Context, teamID, id string, at time.Time, ip string) error {
@@ -584,6 +650,9 @@ func (t *txStore) UpdateGroup(ctx context.Context, g store.Group) error {
 
 func (t *txStore) DeleteGroup(ctx context.Context, teamID, id string) error {
 	if err := mustAffect(t.exec(ctx, `DELETE FROM scim_groups WHERE team_id = ? AND id = ?`, teamID, id)); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `DELETE FROM group_roles WHERE team_id = ? AND group_id = ?`, teamID, id); err != nil {
 		return err
 	}
 	return t.RemoveAllMembers(ctx, teamID, id)

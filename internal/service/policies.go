@@ -1,0 +1,223 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/scim"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// SeatRoles are the roles that take a paid seat (Postman's rule: Admin-
+// and Billing-only members are support users and take none).
+var SeatRoles = []string{RoleDeveloper, RoleSuperAdmin}
+
+// SplitRoles reads the comma-separated role list of a member.
+func SplitRoles(s string) []string {
+	var out []string
+	for _, r := range strings.Split(s, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func takesSeat(roles string) bool {
+	for _, r := range SplitRoles(roles) {
+		for _, s := range SeatRoles {
+			if r == s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkSeat refuses to activate one more seat-taking member beyond the
+// team's limit. The answer is 403 with a detail that names the licence
+// problem, so an admin reading the IdP's error knows what to do; the
+// count runs inside the write transaction.
+func checkSeat(ctx context.Context, tx store.Tx, team store.Team, u store.User) error {
+	if team.SeatLimit <= 0 || !u.Active || !takesSeat(u.Role) {
+		return nil
+	}
+	used, err := tx.SeatsUsed(ctx, team.ID, SeatRoles)
+	if err != nil {
+		return err
+	}
+	if used >= team.SeatLimit {
+		return scim.Errorf(http.StatusForbidden, "", "seat limit reached: team %q uses all %d of its seats, so %q can't be made active; a team admin can raise the limit (roster team policy --seat-limit) or deactivate members", team.Name, team.SeatLimit, u.UserName)
+	}
+	return nil
+}
+
+// SetTeamPolicies changes a team's seat limit and group-deletion rule;
+// nil leaves a setting as it is.
+func (s *Service) SetTeamPolicies(ctx context.Context, slug string, seatLimit *int, groupDeleteDeactivates *bool, a Actor) (store.Team, error) {
+	var team store.Team
+	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+		var err error
+		if team, err = tx.TeamBySlug(ctx, slug); err != nil {
+			return teamError(err, slug)
+		}
+		before := map[string]any{"seatLimit": team.SeatLimit, "groupDeleteDeactivates": team.GroupDeleteDeactivates}
+		if seatLimit != nil {
+			if *seatLimit < 0 {
+				return errors.New("the seat limit can't be negative (0 means no limit)")
+			}
+			team.SeatLimit = *seatLimit
+		}
+		if groupDeleteDeactivates != nil {
+			team.GroupDeleteDeactivates = *groupDeleteDeactivates
+		}
+		if err := tx.SetTeamPolicies(ctx, team.ID, team.SeatLimit, team.GroupDeleteDeactivates); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, team.ID, a, "team.policy", "team", team.ID, map[string]any{
+			"before": before, "after": map[string]any{"seatLimit": team.SeatLimit, "groupDeleteDeactivates": team.GroupDeleteDeactivates}})
+	})
+	return team, err
+}
+
+// SetGroupRoles binds a group to team roles: its members hold them while
+// they are in the group.
+func (s *Service) SetGroupRoles(ctx context.Context, slug, groupID string, roles []string, a Actor) error {
+	for _, r := range roles {
+		if !validRole(r) {
+			return fmt.Errorf("unknown role %q: use %q, %q, %q or %q", r, RoleSuperAdmin, RoleAdmin, RoleBilling, RoleDeveloper)
+		}
+	}
+	return s.Store.Tx(ctx, func(tx store.Tx) error {
+		team, err := tx.TeamBySlug(ctx, slug)
+		if err != nil {
+			return teamError(err, slug)
+		}
+		if _, err := tx.Group(ctx, team.ID, groupID); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("team %s has no group %q", slug, groupID)
+			}
+			return err
+		}
+		before, err := tx.GroupRoles(ctx, team.ID, groupID)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetGroupRoles(ctx, team.ID, groupID, roles); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, team.ID, a, "group.roles", "group", groupID, map[string]any{"before": before, "after": roles})
+	})
+}
+
+// EffectiveRoles are a member's own roles plus those its groups grant,
+// sorted and without duplicates.
+func (s *Service) EffectiveRoles(ctx context.Context, r store.Reader, u store.User) ([]string, error) {
+	fromGroups, err := r.RolesFromGroups(ctx, u.TeamID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	for _, role := range append(SplitRoles(u.Role), fromGroups...) {
+		set[role] = true
+	}
+	out := make([]string, 0, len(set))
+	for role := range set {
+		out = append(out, role)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// deactivateSoleMembers applies Postman's rule on group deletion when the
+// team chose it: members whose only group this was are deactivated.
+func (s *Service) deactivateSoleMembers(ctx context.Context, tx store.Tx, team store.Team, groupID string, a Actor) error {
+	ids, err := tx.SoleMembers(ctx, team.ID, groupID)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	for _, id := range ids {
+		u, err := tx.User(ctx, team.ID, id)
+		if err != nil {
+			return err
+		}
+		if !u.Active {
+			continue
+		}
+		v, err := userView(u)
+		if err != nil {
+			return err
+		}
+		v.Attrs["active"] = false
+		if err := fillUser(&u, v.Attrs); err != nil {
+			return err
+		}
+		u.Version++
+		u.Modified = now
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, team.ID, a, "user.deactivate", "user", id, map[string]any{
+			"userName": u.UserName, "reason": "their only group was deleted (team policy)", "group": groupID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RotateKey replaces a key: a new key is created with the same name, and
+// the old one keeps working for the grace period, then stops (Postman's
+// "keep the previous key active while you switch").
+func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.Duration, a Actor) (NewKey, error) {
+	if grace < 0 {
+		return NewKey{}, errors.New("the grace period can't be negative")
+	}
+	var out NewKey
+	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+		team, err := tx.TeamBySlug(ctx, slug)
+		if err != nil {
+			return teamError(err, slug)
+		}
+		keys, err := tx.ListKeys(ctx, team.ID)
+		if err != nil {
+			return err
+		}
+		var old *store.SCIMKey
+		for i := range keys {
+			if keys[i].ID == keyID {
+				old = &keys[i]
+			}
+		}
+		if old == nil {
+			return fmt.Errorf("team %s has no key %q", slug, keyID)
+		}
+		now := s.Now()
+		if st := KeyStatus(*old, now); st != store.KeyActive {
+			return fmt.Errorf("key %q is %s; only an active key can be rotated (create a new one instead)", keyID, st)
+		}
+		token, hash := NewToken()
+		k := store.SCIMKey{TeamID: team.ID, ID: NewID(), Name: old.Name, Prefix: token[:len(TokenPrefix)+6], Hash: hash,
+			CreatedBy: a.String(), Created: now, ExpiresAt: old.ExpiresAt}
+		if old.ExpiresAt != nil {
+			// Keep the old key's lifetime policy: the new key lives as long.
+			exp := now.Add(old.ExpiresAt.Sub(old.Created))
+			k.ExpiresAt = &exp
+		}
+		if err := tx.CreateKey(ctx, k); err != nil {
+			return err
+		}
+		if err := tx.RevokeKey(ctx, team.ID, old.ID, now.Add(grace)); err != nil {
+			return err
+		}
+		out = NewKey{Key: k, Token: token}
+		return s.audit(ctx, tx, team.ID, a, "scim_key.rotate", "scim_key", old.ID, map[string]any{
+			"name": old.Name, "newKey": k.ID, "oldKeyStopsAt": now.Add(grace).UTC().Format(time.RFC3339)})
+	})
+	return out, err
+}
