@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/store/postgres"
 	"github.com/rosterhq/roster/internal/store/sqlite"
 )
 
@@ -35,6 +37,9 @@ Usage:
   roster scim-key create --data-dir DIR --team SLUG --name NAME [--expires-in 2160h] [--json]
   roster scim-key list   --data-dir DIR --team SLUG [--json]
   roster scim-key revoke --data-dir DIR --team SLUG --id ID
+  roster scim-key rotate --data-dir DIR --team SLUG --id ID [--grace 24h] [--json]
+  roster team policy     --data-dir DIR --team SLUG [--seat-limit N] [--group-delete-deactivates=true|false] [--json]
+  roster group set-roles --data-dir DIR --team SLUG --group ID --roles "Admin,Billing"
   roster invite create   --data-dir DIR --team SLUG --email EMAIL [--role Developer] [--json]
   roster audit           --data-dir DIR --team SLUG [--limit 50] [--json]
   roster schema add-attribute    --data-dir DIR --team SLUG --name NAME [--type string] [--multi-valued] [--case-exact]
@@ -43,6 +48,10 @@ Usage:
 
 Every command reads ROSTER_DATA_DIR when --data-dir is not given, and works
 while a server runs on the same data dir, taking effect at once.
+
+Every command also takes --database-url postgres://… (env
+ROSTER_DATABASE_URL): the store is then that PostgreSQL database instead of
+the data dir, shared by any number of "roster serve" replicas.
 `
 
 func main() {
@@ -78,6 +87,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return keyList(ctx, rest, stdout)
 	case "scim-key revoke":
 		return keyRevoke(ctx, rest, stdout)
+	case "scim-key rotate":
+		return keyRotate(ctx, rest, stdout)
+	case "team policy":
+		return teamPolicy(ctx, rest, stdout)
+	case "group set-roles":
+		return groupSetRoles(ctx, rest, stdout)
 	case "invite create":
 		return inviteCreate(ctx, rest, stdout)
 	case "audit":
@@ -98,15 +113,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // common flags of every command that opens the store.
 type storeFlags struct {
-	dataDir string
+	dataDir     string
+	databaseURL string
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.dataDir, "data-dir", envOr("ROSTER_DATA_DIR", "./roster-data"), "directory of the embedded store (env ROSTER_DATA_DIR)")
+	fs.StringVar(&f.databaseURL, "database-url", os.Getenv("ROSTER_DATABASE_URL"), "PostgreSQL URL, postgres://…; used instead of --data-dir when given (env ROSTER_DATABASE_URL)")
 }
 
+// open opens PostgreSQL when a database URL is given, else the embedded
+// store in the data dir.
 func (f *storeFlags) open(ctx context.Context) (store.Store, error) {
+	if f.databaseURL != "" {
+		return postgres.Open(ctx, f.databaseURL)
+	}
 	return sqlite.Open(ctx, f.dataDir)
+}
+
+// where names the store for people: the data dir, or "PostgreSQL".
+func (f *storeFlags) where() string {
+	if f.databaseURL != "" {
+		return "PostgreSQL"
+	}
+	return f.dataDir
+}
+
+// cliFlag is the store flag to repeat in suggested commands. The URL may
+// hold a password, so it is never printed.
+func (f *storeFlags) cliFlag() string {
+	if f.databaseURL != "" {
+		return `--database-url "$ROSTER_DATABASE_URL"`
+	}
+	return "--data-dir " + f.dataDir
+}
+
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
+		return v
+	}
+	return def
 }
 
 func envOr(name, def string) string {
@@ -158,6 +204,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", envOr("ROSTER_ADDR", "127.0.0.1:8080"), "listen address (env ROSTER_ADDR)")
 	publicURL := fs.String("public-url", os.Getenv("ROSTER_PUBLIC_URL"), "external origin, e.g. https://roster.example.com (env ROSTER_PUBLIC_URL)")
 	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest accepted request body")
+	readRate := fs.Float64("scim-read-rate", envFloat("ROSTER_SCIM_READ_RATE", 500), "SCIM reads per second per team (bursts of twice as many; negative: no limit)")
+	writeRate := fs.Float64("scim-write-rate", envFloat("ROSTER_SCIM_WRITE_RATE", 200), "SCIM writes per second per team (bursts of twice as many; negative: no limit)")
 	logFormat := fs.String("log-format", envOr("ROSTER_LOG_FORMAT", "text"), "log format: text or json")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -173,7 +221,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	api := httpapi.New(service.New(st, log), log, httpapi.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody})
+	api := httpapi.New(service.New(st, log), log, httpapi.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody, SCIMReadRate: *readRate, SCIMWriteRate: *writeRate})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -188,11 +236,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 SCIM base URL: %s
 
 To get a SCIM API key, in another terminal:
-  roster team create --data-dir %s --name "Acme" --admin-email admin@acme.example
-  roster scim enable --data-dir %s --team acme
-  roster scim-key create --data-dir %s --team acme --name okta
+  roster team create %s --name "Acme" --admin-email admin@acme.example
+  roster scim enable %s --team acme
+  roster scim-key create %s --team acme --name okta
 (with "go run ./cmd/roster" in place of "roster" from a source checkout)
-`, ln.Addr(), sf.dataDir, base, sf.dataDir, sf.dataDir, sf.dataDir)
+`, ln.Addr(), sf.where(), base, sf.cliFlag(), sf.cliFlag(), sf.cliFlag())
 	log.Info("serving", "addr", ln.Addr().String(), "scim_base_url", base)
 
 	errc := make(chan error, 1)

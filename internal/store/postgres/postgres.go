@@ -76,9 +76,10 @@ var Dialect = sqlstore.Dialect{
 		return "(" + expr + " = 'false')"
 	},
 	// Cast only what is a JSON number, so one malformed value can't fail
-	// the whole query; anything else compares as NULL (no match).
+	// the whole query; anything else compares as NULL (no match). The
+	// pattern avoids "?", though rebinding skips '…' literals anyway.
 	JSONNumber: func(expr string) string {
-		return "(CASE WHEN " + expr + ` ~ '^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$' THEN (` + expr + ")::numeric END)"
+		return "(CASE WHEN " + expr + ` ~ '^-{0,1}[0-9]+(\.[0-9]+){0,1}([eE][-+]{0,1}[0-9]+){0,1}$' THEN (` + expr + ")::numeric END)"
 	},
 	// A read-modify-write (PUT, PATCH) locks its row as it reads it, so
 	// concurrent writers to one resource on any replica take turns rather

@@ -49,8 +49,12 @@ func (d Dialect) rebind(q string) string {
 	}
 	var b strings.Builder
 	n := 0
+	quoted := false // inside a '…' literal, where ? is just a character
 	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
+		if q[i] == '\'' {
+			quoted = !quoted
+		}
+		if q[i] == '?' && !quoted {
 			n++
 			b.WriteByte('$')
 			b.WriteString(itoa(n))
