@@ -19,7 +19,6 @@ import (
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/store/sqlite"
 )
 
 // server is one running Roster.
@@ -52,8 +51,7 @@ func startServer(t *testing.T) *server {
 func startServerWith(t *testing.T, cfg httpapi.Config) *server {
 	t.Helper()
 	dir := t.TempDir()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, dir)
+	st, err := openStore(t, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1111,3 +1111,14 @@ func TestRFC14FilterOperators(t *testing.T) {
 		}
 	})
 }
+
+// NUL characters can't be stored by PostgreSQL; both backends refuse them
+// the same way instead of one answering 500.
+func TestNULCharactersRefused(t *testing.T) {
+	srv := startServer(t)
+	c, _ := srv.newTeam("Acme")
+	c.do("POST", "/Users", `{"userName":"a\u0000b@example.com"}`).scimError(t, 400, "invalidValue")
+	c.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "a\u0000b"`), nil).scimError(t, 400, "")
+	c.do("GET", `/Users?filter=userName+eq+%22a\u0000b%22`, nil).scimError(t, 400, "invalidFilter")
+	c.do("GET", "/Users/a%00b", nil).scimError(t, 400, "")
+}

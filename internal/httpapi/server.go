@@ -42,6 +42,12 @@ type Config struct {
 	// MaxBulkPayload caps a /Bulk request body in bytes (413 beyond).
 	// Default 1 MiB. MaxBodyBytes caps it too; the smaller is advertised.
 	MaxBulkPayload int64
+	// SessionTTL is how long an admin API sign-in lasts. Default 12h.
+	SessionTTL time.Duration
+	// LoginMaxFailures and LoginWindow bound failed sign-ins per email and
+	// per client IP (in memory, per replica). Defaults 10 per 15 minutes.
+	LoginMaxFailures int
+	LoginWindow      time.Duration
 }
 
 func (c *Config) defaults() {
@@ -79,6 +85,7 @@ type Server struct {
 	cfg   Config
 	mux   *http.ServeMux
 	ready atomic.Bool
+	api   *apiState // admin API state (api.go)
 
 	readLimit, writeLimit *rateLimiter
 }
@@ -137,6 +144,7 @@ func (s *Server) routes() {
 	}
 	s.mux.Handle("POST "+p+"/Bulk", s.authed(s.bulk))
 	s.mux.Handle(p+"/Me", notImplemented("/Me"))
+	s.apiRoutes() // the admin API under /api/v1 (api.go)
 }
 
 // ServeHTTP applies the cross-cutting layers: request id, access log,
@@ -167,6 +175,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(rec, r.Body, s.cfg.MaxBodyBytes)
 	}
 	if strings.HasPrefix(r.URL.Path, SCIMPrefix+"/") || r.URL.Path == SCIMPrefix {
+		if strings.ContainsRune(r.URL.Path, 0) || strings.Contains(r.URL.RawQuery, "%00") {
+			s.writeError(rec, r, scim.BadRequest(scim.InvalidValue, "the URL contains a NUL character (%%00)"))
+			return
+		}
 		if _, pattern := s.mux.Handler(r); pattern == "" {
 			s.scimNoRoute(rec, r)
 			return

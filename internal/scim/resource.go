@@ -280,6 +280,10 @@ func normSimple(a *Attribute, v any) (any, error) {
 		// a broken attribute mapping, and the admin should hear of it.
 		s, isString := v.(string)
 		if isString {
+			if strings.IndexByte(s, 0) >= 0 {
+				// PostgreSQL can't store NUL in text; no IdP sends it.
+				return nil, BadRequest(InvalidValue, "attribute %q contains a NUL character (U+0000)", a.Name)
+			}
 			return s, nil
 		}
 		if a.Uniqueness == "server" {

@@ -119,6 +119,11 @@ func compileFilter(d Dialect, attrs filterAttrs, alias, teamID string, rt *scim.
 		return "", nil, err
 	}
 	c.sb.WriteString(")")
+	for _, a := range c.args {
+		if s, ok := a.(string); ok && strings.IndexByte(s, 0) >= 0 {
+			return "", nil, unsupported("filter values can't contain a NUL character (U+0000)")
+		}
+	}
 	return c.sb.String(), c.args, nil
 }
 
