@@ -85,7 +85,6 @@ type Server struct {
 	cfg   Config
 	mux   *http.ServeMux
 	ready atomic.Bool
-	api   *apiState // admin API state (api.go)
 
 	readLimit, writeLimit *rateLimiter
 }
@@ -144,7 +143,6 @@ func (s *Server) routes() {
 	}
 	s.mux.Handle("POST "+p+"/Bulk", s.authed(s.bulk))
 	s.mux.Handle(p+"/Me", notImplemented("/Me"))
-	s.apiRoutes() // the admin API under /api/v1 (api.go)
 }
 
 // ServeHTTP applies the cross-cutting layers: request id, access log,
