@@ -38,6 +38,9 @@ Usage:
   roster scim-key list   --data-dir DIR --team SLUG [--json]
   roster scim-key revoke --data-dir DIR --team SLUG --id ID
   roster scim-key rotate --data-dir DIR --team SLUG --id ID [--grace 24h] [--json]
+  roster migrate         --data-dir DIR | --database-url URL
+  roster export          --data-dir DIR [--out FILE]       (JSON lines, every table)
+  roster import          --database-url URL [--in FILE]    (into an empty store)
   roster team policy     --data-dir DIR --team SLUG [--seat-limit N] [--group-delete-deactivates=true|false] [--json]
   roster group set-roles --data-dir DIR --team SLUG --group ID --roles "Admin,Billing"
   roster invite create   --data-dir DIR --team SLUG --email EMAIL [--role Developer] [--json]
@@ -87,6 +90,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return keyList(ctx, rest, stdout)
 	case "scim-key revoke":
 		return keyRevoke(ctx, rest, stdout)
+	case "migrate":
+		return migrateCmd(ctx, rest, stdout)
+	case "export":
+		return exportCmd(ctx, rest, stdout)
+	case "import":
+		return importCmd(ctx, rest, stdout)
 	case "scim-key rotate":
 		return keyRotate(ctx, rest, stdout)
 	case "team policy":
