@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/provlog"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/postgres"
@@ -44,7 +45,15 @@ Usage:
   roster team policy     --data-dir DIR --team SLUG [--seat-limit N] [--group-delete-deactivates=true|false] [--json]
   roster group set-roles --data-dir DIR --team SLUG --group ID --roles "Admin,Billing"
   roster invite create   --data-dir DIR --team SLUG --email EMAIL [--role Developer] [--json]
-  roster audit           --data-dir DIR --team SLUG [--limit 50] [--json]
+  roster invite list     --data-dir DIR --team SLUG [--json]
+  roster invite revoke   --data-dir DIR --team SLUG --id ID
+  roster members list    --data-dir DIR --team SLUG [--json]
+  roster account set-password --data-dir DIR --email EMAIL   (reads the new password from stdin)
+  roster audit           --data-dir DIR --team SLUG [--limit 50] [--json] [--format json|jsonl|csv]
+                         [--since T] [--until T] [--actor A] [--action PREFIX] [--target TYPE:ID]
+  roster provisioning-log --data-dir DIR --team SLUG [--errors] [--status 4xx] [--since T] [--until T]
+                         [--method M] [--path SUBSTR] [--resource ID] [--limit 50] [--json]
+  roster bench           [--users 100000] [--clients 16] [--duration 20s] [--scenarios a,b] [--backend sqlite|postgres] [--json]
   roster schema add-attribute    --data-dir DIR --team SLUG --name NAME [--type string] [--multi-valued] [--case-exact]
   roster schema remove-attribute --data-dir DIR --team SLUG --name NAME
   roster schema list             --data-dir DIR --team SLUG [--json]
@@ -61,6 +70,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if e, ok := service.AsError(err); ok {
+			err = errors.New(e.Message) // the admin API's status code means nothing here
+		}
 		fmt.Fprintln(os.Stderr, "roster:", err)
 		os.Exit(1)
 	}
@@ -104,8 +116,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return groupSetRoles(ctx, rest, stdout)
 	case "invite create":
 		return inviteCreate(ctx, rest, stdout)
+	case "invite list":
+		return inviteList(ctx, rest, stdout) // accounts.go
+	case "invite revoke":
+		return inviteRevoke(ctx, rest, stdout)
+	case "members list":
+		return membersList(ctx, rest, stdout)
+	case "account set-password":
+		return accountSetPassword(ctx, rest, stdout)
+	case "bench":
+		return benchCmd(ctx, rest, stdout, stderr)
 	case "audit":
-		return auditList(ctx, rest, stdout)
+		return auditList(ctx, rest, stdout) // logs.go
+	case "provisioning-log":
+		return provLogCmd(ctx, rest, stdout) // logs.go
 	case "schema add-attribute":
 		return schemaAdd(ctx, rest, stdout)
 	case "schema remove-attribute":
@@ -216,6 +240,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	readRate := fs.Float64("scim-read-rate", envFloat("ROSTER_SCIM_READ_RATE", 500), "SCIM reads per second per team (bursts of twice as many; negative: no limit)")
 	writeRate := fs.Float64("scim-write-rate", envFloat("ROSTER_SCIM_WRITE_RATE", 200), "SCIM writes per second per team (bursts of twice as many; negative: no limit)")
 	logFormat := fs.String("log-format", envOr("ROSTER_LOG_FORMAT", "text"), "log format: text or json")
+	provDays := fs.Int("provlog-days", envInt("ROSTER_PROVLOG_DAYS", 30), "days of provisioning log kept (env ROSTER_PROVLOG_DAYS)")
+	provRows := fs.Int("provlog-rows", envInt("ROSTER_PROVLOG_ROWS", 100000), "provisioning log entries kept per team (env ROSTER_PROVLOG_ROWS)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -230,7 +256,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	api := httpapi.New(service.New(st, log), log, httpapi.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody, SCIMReadRate: *readRate, SCIMWriteRate: *writeRate})
+	api := httpapi.New(service.New(st, log), log, httpapi.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody, SCIMReadRate: *readRate, SCIMWriteRate: *writeRate,
+		ProvLog: provlog.Config{Days: *provDays, RowsPerTeam: *provRows}})
+	defer api.Close() // flushes the provisioning log before the store closes
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -286,11 +314,22 @@ func teamCreate(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		// The first admin's way in: a one-time password, printed once
+		// (accounts.go). "" when the email already has an account.
+		pw, pwErr := svc.SetupAdminAccount(ctx, t, cliActor)
 		if *asJSON {
-			return printJSON(stdout, teamJSON(t))
+			out := teamJSON(t)
+			if pw != "" {
+				out["admin_password"] = pw
+			}
+			if err := printJSON(stdout, out); err != nil {
+				return err
+			}
+			return adminAccountError(pwErr, t, sf)
 		}
 		fmt.Fprintf(stdout, "Created team %q with slug %s (id %s). Admin: %s\nNext: roster scim enable --team %s\n", t.Name, t.Slug, t.ID, t.AdminEmail, t.Slug)
-		return nil
+		printAdminPassword(stdout, t, pw)
+		return adminAccountError(pwErr, t, sf)
 	})
 }
 
@@ -361,20 +400,6 @@ func scimToggle(ctx context.Context, args []string, stdout io.Writer, on bool) e
 	})
 }
 
-func keyJSON(k store.SCIMKey, now time.Time) map[string]any {
-	ts := func(t *time.Time) any {
-		if t == nil {
-			return nil
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
-	return map[string]any{
-		"id": k.ID, "name": k.Name, "prefix": k.Prefix, "status": service.KeyStatus(k, now),
-		"created_by": k.CreatedBy, "created_at": k.Created.UTC().Format(time.RFC3339),
-		"expires_at": ts(k.ExpiresAt), "revoked_at": ts(k.RevokedAt), "last_used_at": ts(k.LastUsedAt), "last_used_ip": k.LastUsedIP,
-	}
-}
-
 func keyCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("scim-key create", flag.ContinueOnError)
 	var sf storeFlags
@@ -402,8 +427,7 @@ func keyCreate(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		out := keyJSON(nk.Key, svc.Now())
-		out["token"] = nk.Token
+		out := httpapi.NewKeyJSON(nk, svc.Now())
 		out["team"] = *team
 		if *asJSON {
 			return printJSON(stdout, out)
@@ -433,7 +457,7 @@ func keyList(ctx context.Context, args []string, stdout io.Writer) error {
 		now := svc.Now()
 		out := make([]any, 0, len(keys))
 		for _, k := range keys {
-			out = append(out, keyJSON(k, now))
+			out = append(out, httpapi.KeyJSON(k, now))
 			if !*asJSON {
 				fmt.Fprintf(stdout, "%s\t%s\t%s…\t%s\n", k.ID, service.KeyStatus(k, now), k.Prefix, k.Name)
 			}
@@ -490,42 +514,6 @@ func inviteCreate(ctx context.Context, args []string, stdout io.Writer) error {
 				"created_at": inv.Created.UTC().Format(time.RFC3339)})
 		}
 		fmt.Fprintf(stdout, "invited %s as %s (invite %s)\n", inv.Email, inv.Role, inv.ID)
-		return nil
-	})
-}
-
-func auditList(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	limit := fs.Int("limit", 50, "how many events, newest first")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required("team", *team); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
-		events, err := svc.Audit(ctx, *team, *limit)
-		if err != nil {
-			return err
-		}
-		out := make([]any, 0, len(events))
-		for _, e := range events {
-			var detail any
-			_ = json.Unmarshal([]byte(e.Detail), &detail)
-			out = append(out, map[string]any{"id": e.ID, "at": e.At.UTC().Format(time.RFC3339Nano), "actor": e.Actor, "action": e.Action,
-				"target": e.TargetType + ":" + e.TargetID, "target_type": e.TargetType, "target_id": e.TargetID,
-				"detail": detail, "request_id": e.RequestID, "ip": e.IP})
-			if !*asJSON {
-				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s:%s\n", e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, e.TargetType, e.TargetID)
-			}
-		}
-		if *asJSON {
-			return printJSON(stdout, out)
-		}
 		return nil
 	})
 }

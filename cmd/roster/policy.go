@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/rosterhq/roster/internal/httpapi"
 	"io"
 	"strconv"
 	"strings"
@@ -32,8 +33,7 @@ func keyRotate(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		out := keyJSON(nk.Key, svc.Now())
-		out["token"] = nk.Token
+		out := httpapi.NewKeyJSON(nk, svc.Now())
 		out["team"] = *team
 		out["replaces"] = *id
 		out["old_key_stops_at"] = svc.Now().Add(*grace).UTC().Format(time.RFC3339)

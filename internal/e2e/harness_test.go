@@ -7,10 +7,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/testserver"
 )
 
 // server is one running Roster.
@@ -58,27 +57,8 @@ func startServerWith(t *testing.T, cfg httpapi.Config) *server {
 	logs := &bytes.Buffer{}
 	w := syncWriter{mu: make(chan struct{}, 1), buf: logs}
 	log := slog.New(httpapi.ContextHandler{Handler: slog.NewJSONHandler(w, nil)})
-	svc := service.New(st, log)
-	api := httpapi.New(svc, log, cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httpapi.NewHTTPServer(ln.Addr().String(), api, log)
-	api.SetReady(true)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("serve: %v", err)
-		}
-		st.Close()
-	})
-	url := "http://" + ln.Addr().String()
-	return &server{t: t, URL: url, Base: url + httpapi.SCIMPrefix, Svc: svc, Dir: dir, logs: logs}
+	ts := testserver.Start(t, st, testserver.Options{Config: cfg, Log: log})
+	return &server{t: t, URL: ts.URL, Base: ts.Base, Svc: ts.Svc, Dir: dir, logs: logs}
 }
 
 // Logs returns what the server logged so far.

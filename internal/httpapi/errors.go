@@ -32,6 +32,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !errors.As(err, &se) {
 		se = &scim.Error{Status: http.StatusInternalServerError, Detail: "internal error", Cause: err}
 	}
+	provNoteError(r, se) // provlog.go
 	if se.Status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "status", se.Status, "err", se.Error())
 	} else {

@@ -2,11 +2,11 @@ package httpapi
 
 import (
 	"context"
-	"math"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
@@ -31,8 +31,10 @@ func (s *Server) authed(h handler) http.Handler {
 	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.svc.Authenticate(r.Context(), bearerToken(r), clientIP(r))
 		if err != nil {
+			s.provAuthFailed(r) // provlog.go
 			return err
 		}
+		provNote(r, p)
 		if err := s.rateLimit(w, r, p); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rosterhq/roster/internal/provlog"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/service"
 )
@@ -48,6 +49,8 @@ type Config struct {
 	// per client IP (in memory, per replica). Defaults 10 per 15 minutes.
 	LoginMaxFailures int
 	LoginWindow      time.Duration
+	// ProvLog sets the provisioning log's buffer, batching and retention.
+	ProvLog provlog.Config
 }
 
 func (c *Config) defaults() {
@@ -85,8 +88,10 @@ type Server struct {
 	cfg   Config
 	mux   *http.ServeMux
 	ready atomic.Bool
+	api   *apiState // admin API state (api.go)
 
 	readLimit, writeLimit *rateLimiter
+	prov                  *provlog.Logger // provisioning log writer (provlog.go)
 }
 
 // SCIMPrefix is where the SCIM base URL lives.
@@ -98,6 +103,7 @@ func New(svc *service.Service, log *slog.Logger, cfg Config) *Server {
 	s := &Server{svc: svc, log: log, cfg: cfg, mux: http.NewServeMux()}
 	s.readLimit = newRateLimiter(cfg.SCIMReadRate, 0, time.Now)
 	s.writeLimit = newRateLimiter(cfg.SCIMWriteRate, 0, time.Now)
+	s.prov = provlog.New(svc.Store, log, cfg.ProvLog) // stopped by Close
 	s.routes()
 	return s
 }
@@ -143,6 +149,9 @@ func (s *Server) routes() {
 	}
 	s.mux.Handle("POST "+p+"/Bulk", s.authed(s.bulk))
 	s.mux.Handle(p+"/Me", notImplemented("/Me"))
+	s.apiRoutes() // the admin API under /api/v1 (api.go)
+	// The web console at / and /static/ (api_console.go, internal/console).
+	s.consoleRoutes()
 }
 
 // ServeHTTP applies the cross-cutting layers: request id, access log,
@@ -158,6 +167,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", id)
 	rec := &statusRecorder{ResponseWriter: w}
 	start := time.Now()
+	r, prov := s.provBegin(r) // provisioning log record (provlog.go)
 	defer func() {
 		if v := recover(); v != nil {
 			s.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -168,6 +178,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The query string is not logged: filters hold personal data.
 		s.log.InfoContext(ctx, "http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration_ms", time.Since(start).Milliseconds(), "user_agent", r.UserAgent())
+		s.provEnd(prov, r, rec)
 	}()
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(rec, r.Body, s.cfg.MaxBodyBytes)

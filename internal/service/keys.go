@@ -58,7 +58,7 @@ type NewKey struct {
 func (s *Service) CreateKey(ctx context.Context, teamSlug, name string, expiresAt *time.Time, a Actor) (NewKey, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return NewKey{}, errors.New("a key needs a name")
+		return NewKey{}, BadRequest("name", "a key needs a name, such as the IdP it is for (okta)")
 	}
 	var out NewKey
 	err := s.Store.Tx(ctx, func(tx store.Tx) error {
@@ -89,7 +89,7 @@ func (s *Service) RevokeKey(ctx context.Context, teamSlug, keyID string, a Actor
 		}
 		if err := tx.RevokeKey(ctx, team.ID, keyID, s.Now()); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("team %s has no key %q", teamSlug, keyID)
+				return NotFound("team %s has no key %q", teamSlug, keyID)
 			}
 			return err
 		}

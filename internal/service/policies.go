@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -69,7 +68,7 @@ func (s *Service) SetTeamPolicies(ctx context.Context, slug string, seatLimit *i
 		before := map[string]any{"seatLimit": team.SeatLimit, "groupDeleteDeactivates": team.GroupDeleteDeactivates}
 		if seatLimit != nil {
 			if *seatLimit < 0 {
-				return errors.New("the seat limit can't be negative (0 means no limit)")
+				return BadRequest("seat_limit", "the seat limit can't be negative (0 means no limit)")
 			}
 			team.SeatLimit = *seatLimit
 		}
@@ -90,7 +89,7 @@ func (s *Service) SetTeamPolicies(ctx context.Context, slug string, seatLimit *i
 func (s *Service) SetGroupRoles(ctx context.Context, slug, groupID string, roles []string, a Actor) error {
 	for _, r := range roles {
 		if !validRole(r) {
-			return fmt.Errorf("unknown role %q: use %q, %q, %q or %q", r, RoleSuperAdmin, RoleAdmin, RoleBilling, RoleDeveloper)
+			return BadRequest("roles", "unknown role %q: use %q, %q, %q or %q", r, RoleSuperAdmin, RoleAdmin, RoleBilling, RoleDeveloper)
 		}
 	}
 	return s.Store.Tx(ctx, func(tx store.Tx) error {
@@ -100,7 +99,7 @@ func (s *Service) SetGroupRoles(ctx context.Context, slug, groupID string, roles
 		}
 		if _, err := tx.Group(ctx, team.ID, groupID); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("team %s has no group %q", slug, groupID)
+				return NotFound("team %s has no group %q", slug, groupID)
 			}
 			return err
 		}
@@ -176,7 +175,7 @@ func (s *Service) deactivateSoleMembers(ctx context.Context, tx store.Tx, team s
 // "keep the previous key active while you switch").
 func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.Duration, a Actor) (NewKey, error) {
 	if grace < 0 {
-		return NewKey{}, errors.New("the grace period can't be negative")
+		return NewKey{}, BadRequest("grace", "the grace period can't be negative")
 	}
 	var out NewKey
 	err := s.Store.Tx(ctx, func(tx store.Tx) error {
@@ -195,11 +194,11 @@ func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.
 			}
 		}
 		if old == nil {
-			return fmt.Errorf("team %s has no key %q", slug, keyID)
+			return NotFound("team %s has no key %q", slug, keyID)
 		}
 		now := s.Now()
 		if st := KeyStatus(*old, now); st != store.KeyActive {
-			return fmt.Errorf("key %q is %s; only an active key can be rotated (create a new one instead)", keyID, st)
+			return Conflict("id", "key %q is %s; only an active key can be rotated (create a new one instead)", keyID, st)
 		}
 		token, hash := NewToken()
 		k := store.SCIMKey{TeamID: team.ID, ID: NewID(), Name: old.Name, Prefix: token[:len(TokenPrefix)+6], Hash: hash,

@@ -192,6 +192,9 @@ type Store interface {
 
 // Reader holds the read methods, available both outside and inside Tx.
 type Reader interface {
+	AccountReader // accounts.go
+	LogReader     // logs.go
+
 	TeamBySlug(ctx context.Context, slug string) (Team, error)
 	Team(ctx context.Context, id string) (Team, error)
 	ListTeams(ctx context.Context) ([]Team, error)
@@ -228,6 +231,8 @@ type Reader interface {
 // database and report it as ErrConflict.
 type Tx interface {
 	Reader
+	AccountTx // accounts.go
+	LogTx     // logs.go
 
 	CreateTeam(ctx context.Context, t Team) error
 	SetSCIMEnabled(ctx context.Context, teamID string, on bool) error

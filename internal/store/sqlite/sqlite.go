@@ -46,8 +46,10 @@ var Dialect = sqlstore.Dialect{
 		}
 		return "(" + expr + " = 0)"
 	},
-	JSONNumber:     func(expr string) string { return expr },
-	UnindexedOrder: func(col string) string { return "+" + col },
+	JSONNumber:      func(expr string) string { return expr },
+	UnindexedOrder:  func(col string) string { return "+" + col },
+	CacheStatements: true,
+	SerializeWrites: true,
 }
 
 // jsonPath quotes each key, so URNs with colons and dots stay one key.

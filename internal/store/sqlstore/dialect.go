@@ -41,6 +41,24 @@ type Dialect struct {
 	// Retryable, when set, recognises errors after which a whole write
 	// transaction may be run again: serialization failures and deadlocks.
 	Retryable func(error) bool
+	// CacheStatements keeps queries prepared (per connection) instead of
+	// preparing each one anew: for drivers without a statement cache of
+	// their own (pgx has one; SQLite's driver doesn't).
+	CacheStatements bool
+	// SerializeWrites queues this process's write transactions on a Go
+	// lock before BEGIN. SQLite has one writer at a time anyway; without
+	// it, waiting writers poll the database lock in the busy handler,
+	// burning CPU and holding pooled connections while they wait. Another
+	// process (a CLI command) still waits on the busy timeout.
+	SerializeWrites bool
+}
+
+// unindexed is col wrapped by UnindexedOrder, when the dialect has one.
+func (d Dialect) unindexed(col string) string {
+	if d.UnindexedOrder == nil {
+		return col
+	}
+	return d.UnindexedOrder(col)
 }
 
 func (d Dialect) rebind(q string) string {

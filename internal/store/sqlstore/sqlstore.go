@@ -19,17 +19,33 @@ type Store struct {
 	db *sql.DB
 	d  Dialect
 	reader
+	// writeLock, when the dialect serialises writes, admits one write
+	// transaction of this process at a time.
+	writeLock chan struct{}
 }
 
 // New wraps an open database. Call Migrate before use.
 func New(db *sql.DB, d Dialect) *Store {
-	return &Store{db: db, d: d, reader: reader{q: db, d: d}}
+	var stmts *stmtCache
+	if d.CacheStatements {
+		stmts = newStmtCache(db)
+	}
+	s := &Store{db: db, d: d, reader: reader{q: db, d: d, stmts: stmts}}
+	if d.SerializeWrites {
+		s.writeLock = make(chan struct{}, 1)
+	}
+	return s
 }
 
 // DB exposes the handle for backend-specific maintenance.
 func (s *Store) DB() *sql.DB { return s.db }
 
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.stmts != nil {
+		s.stmts.close()
+	}
+	return s.db.Close()
+}
 
 // Tx runs fn in a write transaction. On SQLite the driver begins it with
 // BEGIN IMMEDIATE, so the write lock is taken up front and two writers
@@ -41,7 +57,7 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) error {
 	run := func() error {
 		return s.rawTx(ctx, func(tx *sql.Tx) error {
-			return fn(&txStore{reader: reader{q: tx, d: s.d, lock: s.d.RowLock}})
+			return fn(&txStore{reader: reader{q: tx, d: s.d, lock: s.d.RowLock, stmts: s.stmts, tx: tx}})
 		})
 	}
 	if s.d.Retryable == nil {
@@ -62,6 +78,14 @@ func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) error {
 }
 
 func (s *Store) rawTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.writeLock != nil {
+		select {
+		case s.writeLock <- struct{}{}:
+			defer func() { <-s.writeLock }()
+		case <-ctx.Done():
+			return fmt.Errorf("begin: %w", ctx.Err())
+		}
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -88,10 +112,34 @@ type reader struct {
 	// lock ends single-resource reads inside a write transaction
 	// (Dialect.RowLock), so a read-modify-write holds the row until commit.
 	lock string
+	// stmts, when set, holds prepared statements (Dialect.CacheStatements);
+	// tx is the transaction the reader runs in, if any.
+	stmts *stmtCache
+	tx    *sql.Tx
+}
+
+// stmt is the cached prepared statement for q (already rebound), bound to
+// the transaction when there is one; nil when not cached (yet).
+func (r reader) stmt(ctx context.Context, q string) *sql.Stmt {
+	if r.stmts == nil {
+		return nil
+	}
+	s := r.stmts.get(q)
+	if s == nil || r.tx == nil {
+		return s
+	}
+	return r.tx.StmtContext(ctx, s)
 }
 
 func (r reader) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	res, err := r.q.ExecContext(ctx, r.d.rebind(q), args...)
+	q = r.d.rebind(q)
+	var res sql.Result
+	var err error
+	if s := r.stmt(ctx, q); s != nil {
+		res, err = s.ExecContext(ctx, args...)
+	} else {
+		res, err = r.q.ExecContext(ctx, q, args...)
+	}
 	if err != nil && r.d.IsUniqueViolation(err) {
 		return nil, store.ErrConflict
 	}
@@ -99,11 +147,19 @@ func (r reader) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 }
 
 func (r reader) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return r.q.QueryContext(ctx, r.d.rebind(q), args...)
+	q = r.d.rebind(q)
+	if s := r.stmt(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return r.q.QueryContext(ctx, q, args...)
 }
 
 func (r reader) row(ctx context.Context, q string, args ...any) *sql.Row {
-	return r.q.QueryRowContext(ctx, r.d.rebind(q), args...)
+	q = r.d.rebind(q)
+	if s := r.stmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return r.q.QueryRowContext(ctx, q, args...)
 }
 
 // Times are stored as fixed-width UTC text, so they sort and compare as
@@ -243,7 +299,10 @@ func (r reader) User(ctx context.Context, teamID, id string) (store.User, error)
 }
 
 func (r reader) emailsOf(ctx context.Context, teamID, id string) ([]store.Email, error) {
-	rows, err := r.query(ctx, `SELECT value_key, type_key, is_primary FROM user_emails WHERE team_id = ? AND user_id = ? ORDER BY value_key, type_key`, teamID, id)
+	// The order must not come from the primary key (team, value, …): the
+	// planner would walk every email of the team to avoid sorting two rows.
+	rows, err := r.query(ctx, `SELECT value_key, type_key, is_primary FROM user_emails WHERE team_id = ? AND user_id = ?
+		ORDER BY `+r.d.unindexed("value_key")+`, `+r.d.unindexed("type_key"), teamID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -311,8 +370,10 @@ func prefixCols(alias, cols string) string {
 }
 
 func (r reader) GroupsOfUser(ctx context.Context, teamID, userID string) ([]store.GroupRef, error) {
+	// Start from the user's memberships, not from the team's groups in
+	// name order (which the planner would pick to avoid a sort).
 	rows, err := r.query(ctx, `SELECT g.id, g.display_name FROM group_members m JOIN scim_groups g ON g.team_id = m.team_id AND g.id = m.group_id
-		WHERE m.team_id = ? AND m.user_id = ? ORDER BY g.display_name_key, g.id`, teamID, userID)
+		WHERE m.team_id = ? AND m.user_id = ? ORDER BY `+r.d.unindexed("g.display_name_key")+`, `+r.d.unindexed("g.id"), teamID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -401,8 +462,10 @@ func (r reader) ListGroups(ctx context.Context, teamID string, q store.Query) ([
 }
 
 func (r reader) Members(ctx context.Context, teamID, groupID string) ([]store.MemberRef, error) {
+	// Start from the group's rows: ordering by the users index would walk
+	// the whole team to list a small group.
 	rows, err := r.query(ctx, `SELECT u.id, u.display_name, u.user_name FROM group_members m JOIN users u ON u.team_id = m.team_id AND u.id = m.user_id
-		WHERE m.team_id = ? AND m.group_id = ? ORDER BY u.created, u.id`, teamID, groupID)
+		WHERE m.team_id = ? AND m.group_id = ? ORDER BY `+r.d.unindexed("u.created")+`, `+r.d.unindexed("u.id"), teamID, groupID)
 	if err != nil {
 		return nil, err
 	}

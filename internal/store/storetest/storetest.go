@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TxRollback", testTxRollback},
 		{"Invites", testInvites},
 		{"Audit", testAudit},
+		{"Logs", testLogs}, // logs.go
 		{"ConcurrentWrites", testConcurrentWrites},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// stdin is where account set-password reads the password; tests replace it.
+var stdin io.Reader = os.Stdin
+
+func printAdminPassword(w io.Writer, t store.Team, pw string) {
+	if pw == "" {
+		fmt.Fprintf(w, "%s already has an account: sign in with its password.\n", t.AdminEmail)
+		return
+	}
+	fmt.Fprintf(w, "\nOne-time sign-in password for %s (shown once; change it after signing in):\n  %s\n", t.AdminEmail, pw)
+}
+
+func adminAccountError(err error, t store.Team, sf storeFlags) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("team %s was created, but its admin's account was not (%w); set a password with: roster account set-password %s --email %s",
+		t.Slug, err, sf.cliFlag(), t.AdminEmail)
+}
+
+// cliCaller is the operator acting on a team from the CLI: it has every
+// role, and its audit actor is the CLI's.
+func cliCaller(ctx context.Context, svc *service.Service, slug string) (service.Caller, error) {
+	team, err := svc.Team(ctx, slug)
+	if err != nil {
+		return service.Caller{}, err
+	}
+	return service.Caller{Actor: cliActor, Team: team, Roles: service.AllRoles}, nil
+}
+
+func membersList(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("members list", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	team := teamFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required("team", *team); err != nil {
+		return err
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		c, err := cliCaller(ctx, svc, *team)
+		if err != nil {
+			return err
+		}
+		out := []any{}
+		const page = 1000
+		for offset := 0; ; offset += page {
+			list, total, err := svc.ListMembers(ctx, c, store.MemberQuery{Page: store.Page{Offset: offset, Limit: page}})
+			if err != nil {
+				return err
+			}
+			for _, m := range list {
+				roles := m.Roles
+				if roles == nil {
+					roles = []string{}
+				}
+				out = append(out, map[string]any{"id": m.User.ID, "userName": m.User.UserName, "displayName": m.User.DisplayName,
+					"active": m.User.Active, "source": m.User.Source, "roles": roles, "created_at": m.User.Created.UTC().Format(time.RFC3339)})
+				if !*asJSON {
+					status := "active"
+					if !m.User.Active {
+						status = "deactivated"
+					}
+					fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\t%s\n", m.User.ID, m.User.UserName, status, m.User.Source, strings.Join(roles, ","))
+				}
+			}
+			if offset+page >= total {
+				break
+			}
+		}
+		if *asJSON {
+			return printJSON(stdout, out)
+		}
+		return nil
+	})
+}
+
+func inviteList(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("invite list", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	team := teamFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required("team", *team); err != nil {
+		return err
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		c, err := cliCaller(ctx, svc, *team)
+		if err != nil {
+			return err
+		}
+		list, err := svc.Invites(ctx, c)
+		if err != nil {
+			return err
+		}
+		out := []any{}
+		for _, d := range list {
+			j := map[string]any{"id": d.ID, "email": d.Email, "role": d.Role, "status": d.Status,
+				"created_at": d.Created.UTC().Format(time.RFC3339), "expires_at": nil, "invited_by": d.InvitedBy}
+			if d.ExpiresAt != nil {
+				j["expires_at"] = d.ExpiresAt.UTC().Format(time.RFC3339)
+			}
+			out = append(out, j)
+			if !*asJSON {
+				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", d.ID, d.Email, d.Role, d.Created.UTC().Format(time.RFC3339))
+			}
+		}
+		if *asJSON {
+			return printJSON(stdout, out)
+		}
+		return nil
+	})
+}
+
+func inviteRevoke(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("invite revoke", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	team := teamFlag(fs)
+	id := fs.String("id", "", "invite id")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := errors.Join(required("team", *team), required("id", *id)); err != nil {
+		return err
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		c, err := cliCaller(ctx, svc, *team)
+		if err != nil {
+			return err
+		}
+		if err := svc.RevokeInvite(ctx, c, *id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked invite %s\n", *id)
+		return nil
+	})
+}
+
+func accountSetPassword(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("account set-password", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs)
+	email := fs.String("email", "", "the account's email")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required("email", *email); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read the password from stdin: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return errors.New("no password on stdin: pipe it in, e.g. printf '%s\\n' \"$PW\" | roster account set-password --email …")
+	}
+	return withService(ctx, sf, func(svc *service.Service) error {
+		acc, err := svc.SetAccountPassword(ctx, *email, pw, cliActor)
+		if err != nil {
+			if e, ok := service.AsError(err); ok {
+				return errors.New(e.Message)
+			}
+			return err
+		}
+		fmt.Fprintf(stdout, "password set for %s; its sessions were ended\n", acc.Email)
+		return nil
+	})
+}

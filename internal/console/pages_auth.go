@@ -1,0 +1,124 @@
+package console
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/service"
+)
+
+var funcs = template.FuncMap{
+	"when": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			if v.IsZero() {
+				return "—"
+			}
+			return v.UTC().Format("2006-01-02 15:04 UTC")
+		case *time.Time:
+			if v == nil || v.IsZero() {
+				return "—"
+			}
+			return v.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		return "—"
+	},
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join": strings.Join,
+	"add":  func(a, b int) int { return a + b },
+	"num": func(n int) string {
+		s := fmt.Sprint(n)
+		for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+			s = s[:i] + "," + s[i:]
+		}
+		return s
+	},
+	"lower": strings.ToLower,
+}
+
+// safeNext keeps a post-sign-in redirect on this site.
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if next == "" || err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+type signinData struct {
+	Email string
+	Next  string
+}
+
+func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	p := &page{r: r, Title: "Sign in", Data: signinData{Next: safeNext(r.URL.Query().Get("next"))}}
+	if _, _, err := c.auth.Session(r); err == nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	if r.URL.Query().Get("done") == "signed-out" {
+		p.Flash = "You are signed out."
+	}
+	if err := c.render(w, "signin", p); err != nil {
+		c.fail(w, r, p, err)
+	}
+}
+
+// signin needs no CSRF token: there is no session yet to ride on, and the
+// cookie it sets is SameSite=Lax.
+func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	email, next := strings.TrimSpace(r.PostFormValue("email")), safeNext(r.PostFormValue("next"))
+	p := &page{r: r, Title: "Sign in", Data: signinData{Email: email, Next: next}}
+	if err := c.auth.Login(w, r, email, r.PostFormValue("password")); err != nil {
+		status, msg := errorInfo(err)
+		if status >= 500 {
+			c.fail(w, r, p, err)
+			return
+		}
+		if e, ok := service.AsError(err); ok && e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(int(e.RetryAfter/time.Second)+1))
+		}
+		p.Status, p.Error = status, msg
+		if err := c.render(w, "signin", p); err != nil {
+			c.fail(w, r, p, err)
+		}
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (c *Console) signout(w http.ResponseWriter, r *http.Request, p *page) error {
+	_ = c.auth.Logout(w, r, p.Caller)
+	http.Redirect(w, r, "/signin?done=signed-out", http.StatusSeeOther)
+	return nil
+}
+
+// home sends the account to its team (or the team list when it has several).
+func (c *Console) home(w http.ResponseWriter, r *http.Request, p *page) error {
+	if len(p.Teams) == 1 {
+		http.Redirect(w, r, "/teams/"+url.PathEscape(p.Teams[0].Team.Slug)+"/", http.StatusSeeOther)
+		return nil
+	}
+	return c.teamList(w, r, p)
+}
+
+func (c *Console) teamList(w http.ResponseWriter, r *http.Request, p *page) error {
+	p.Title = "Your teams"
+	return c.render(w, "teams", p)
+}
+
+// teamHome opens the first section the member may see.
+func (c *Console) teamHome(w http.ResponseWriter, r *http.Request, p *page) error {
+	to := p.T() + "/members"
+	if p.Can(string(service.ActSCIMManage)) {
+		to = p.T() + "/settings/authentication"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,193 @@
+package console
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// LogPage is the size of a log page in the console.
+const LogPage = 50
+
+type auditRow struct {
+	E      store.AuditEvent
+	Detail string
+}
+
+func auditRows(events []store.AuditEvent) []auditRow {
+	out := make([]auditRow, 0, len(events))
+	for _, e := range events {
+		out = append(out, auditRow{E: e, Detail: compactDetail(e.Detail)})
+	}
+	return out
+}
+
+// compactDetail shows an event's JSON detail on one readable line.
+func compactDetail(s string) string {
+	if s == "" || s == "null" || s == "{}" {
+		return ""
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, []byte(s)) != nil {
+		return s
+	}
+	out := b.String()
+	if len(out) > 300 {
+		out = out[:300] + "…"
+	}
+	return out
+}
+
+// cursorPager links the first page and the next one of a newest-first,
+// cursor-paged log.
+type cursorPager struct {
+	First, Next string
+	Paged       bool // this isn't the first page
+}
+
+func newCursorPager(r *http.Request, next string) cursorPager {
+	q := r.URL.Query()
+	cp := cursorPager{Paged: q.Get("cursor") != ""}
+	q.Del("cursor")
+	q.Del("done")
+	cp.First = r.URL.Path
+	if e := q.Encode(); e != "" {
+		cp.First += "?" + e
+	}
+	if next != "" {
+		q.Set("cursor", next)
+		cp.Next = r.URL.Path + "?" + q.Encode()
+	}
+	return cp
+}
+
+// dayParam reads a date (2026-01-02) or an RFC 3339 time; until dates
+// include their whole day.
+func dayParam(r *http.Request, name string, endOfDay bool) (time.Time, error) {
+	v := strings.TrimSpace(r.URL.Query().Get(name))
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		if endOfDay {
+			t = t.Add(24 * time.Hour)
+		}
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return t, service.BadRequest(name, "%s must be a date such as 2026-01-02, got %q", name, v)
+	}
+	return t, nil
+}
+
+type auditData struct {
+	Actor, Action, Target, Since, Until string
+	Events                              []auditRow
+	Pager                               cursorPager
+	Filtered                            bool
+}
+
+func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, p *page) error {
+	qv := r.URL.Query()
+	d := &auditData{Actor: strings.TrimSpace(qv.Get("actor")), Action: strings.TrimSpace(qv.Get("action")),
+		Target: strings.TrimSpace(qv.Get("target")), Since: qv.Get("since"), Until: qv.Get("until")}
+	q := store.AuditQuery{Actor: d.Actor, ActionPrefix: d.Action, Limit: LogPage}
+	q.TargetType, q.TargetID, _ = strings.Cut(d.Target, ":")
+	var err error
+	if q.Since, err = dayParam(r, "since", false); err != nil {
+		return err
+	}
+	if q.Until, err = dayParam(r, "until", true); err != nil {
+		return err
+	}
+	if q.After, err = service.DecodeCursor(qv.Get("cursor")); err != nil {
+		return err
+	}
+	ap, err := c.svc.QueryAudit(r.Context(), p.Team.ID, q)
+	if err != nil {
+		return err
+	}
+	d.Events, d.Pager = auditRows(ap.Events), newCursorPager(r, ap.Next)
+	d.Filtered = d.Actor != "" || d.Action != "" || d.Target != "" || d.Since != "" || d.Until != ""
+	p.Title, p.Nav, p.Data = "Audit log", "audit", d
+	return c.render(w, "audit", p)
+}
+
+type provData struct {
+	Status, Method, Path, Resource, Since, Until string
+	Entries                                      []store.ProvisioningEntry
+	Pager                                        cursorPager
+	Filtered                                     bool
+	Statuses, Methods                            []option
+}
+
+var provStatuses = []option{{"", "Any status"}, {"error", "Errors (4xx and 5xx)"}, {"2xx", "Success (2xx)"}, {"4xx", "Client errors (4xx)"}, {"5xx", "Server errors (5xx)"}}
+var provMethods = []option{{"", "Any method"}, {"GET", "GET"}, {"POST", "POST"}, {"PUT", "PUT"}, {"PATCH", "PATCH"}, {"DELETE", "DELETE"}}
+
+func (c *Console) provLogPage(w http.ResponseWriter, r *http.Request, p *page) error {
+	qv := r.URL.Query()
+	d := &provData{Status: qv.Get("status"), Method: qv.Get("method"), Path: strings.TrimSpace(qv.Get("path")),
+		Resource: strings.TrimSpace(qv.Get("resource")), Since: qv.Get("since"), Until: qv.Get("until"),
+		Statuses: provStatuses, Methods: provMethods}
+	q := store.ProvisioningQuery{Method: d.Method, PathContains: d.Path, ResourceID: d.Resource, Limit: LogPage}
+	var err error
+	if q.MinStatus, q.MaxStatus, err = service.ParseStatusFilter(d.Status); err != nil {
+		return err
+	}
+	if q.Since, err = dayParam(r, "since", false); err != nil {
+		return err
+	}
+	if q.Until, err = dayParam(r, "until", true); err != nil {
+		return err
+	}
+	if q.After, err = service.DecodeCursor(qv.Get("cursor")); err != nil {
+		return err
+	}
+	pp, err := c.svc.ProvisioningLog(r.Context(), p.Team.ID, q)
+	if err != nil {
+		return err
+	}
+	d.Entries, d.Pager = pp.Entries, newCursorPager(r, pp.Next)
+	d.Filtered = d.Status != "" || d.Method != "" || d.Path != "" || d.Resource != "" || d.Since != "" || d.Until != ""
+	p.Title, p.Nav, p.Data = "Provisioning log", "provisioning", d
+	return c.render(w, "provlog", p)
+}
+
+type provEntryData struct {
+	E         store.ProvisioningEntry
+	Request   string
+	ErrorBody string
+	Back      string
+}
+
+// pretty indents a JSON body; anything else is shown as it is.
+func pretty(s string) string {
+	if s == "" {
+		return ""
+	}
+	var b bytes.Buffer
+	if json.Indent(&b, []byte(s), "", "  ") != nil {
+		return s
+	}
+	return b.String()
+}
+
+func (c *Console) provEntryPage(w http.ResponseWriter, r *http.Request, p *page) error {
+	e, err := c.svc.ProvisioningEntry(r.Context(), p.Team.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	d := &provEntryData{E: e, Request: pretty(e.RequestBody), ErrorBody: pretty(e.ErrorBody), Back: p.T() + "/logs/provisioning"}
+	if e.ResourceID != "" {
+		d.Back += "?resource=" + url.QueryEscape(e.ResourceID)
+	}
+	p.Title, p.Nav, p.Data = e.Method+" "+e.Path, "provisioning", d
+	return c.render(w, "proventry", p)
+}

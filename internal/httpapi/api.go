@@ -1,0 +1,290 @@
+package httpapi
+
+// The admin JSON API under /api/v1: a small framework every admin endpoint
+// uses. A route is one row of the table in apiRouteTable: method, path,
+// who may call it (public, any signed-in account, or an active member of
+// the team named by {slug} holding the route's permission) and a handler
+// that returns an error. Errors become
+//
+//	{"error":{"status":403,"code":"forbidden","message":"…","field":"…"}}
+//
+// Writes happen in the service layer, one store transaction and one audit
+// event each, so a refused request changes nothing.
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/scim"
+	"github.com/rosterhq/roster/internal/service"
+)
+
+// APIPrefix is where the admin API lives.
+const APIPrefix = "/api/v1"
+
+// Cookie and header names of browser sessions.
+const (
+	SessionCookie = "roster_session"
+	CSRFHeader    = "X-CSRF-Token"
+)
+
+// apiAuth says who may call a route.
+type apiAuth int
+
+const (
+	// apiPublic: anyone (sign-in, invite acceptance, the OpenAPI document).
+	apiPublic apiAuth = iota
+	// apiAccount: any signed-in account (session cookie or API token).
+	apiAccount
+	// apiTeam: an active member of the team named by the {slug} path
+	// segment, holding the route's Action (if it names one).
+	apiTeam
+)
+
+// apiHandler is an admin API handler: it gets the caller (zero for public
+// routes) and returns its error instead of writing it.
+type apiHandler func(w http.ResponseWriter, r *http.Request, c *service.Caller) error
+
+// apiRoute is one row of the route table.
+type apiRoute struct {
+	Method string
+	Path   string // below APIPrefix, e.g. "/teams/{slug}/members"
+	Auth   apiAuth
+	// Action is the permission a team route needs (requirePermission);
+	// "" lets any active member through, for handlers whose rule depends
+	// on the target (e.g. editing your own profile).
+	Action service.Action
+	Handle apiHandler
+}
+
+// apiState is what the admin API keeps in memory.
+type apiState struct {
+	logins *failureLimiter // failed sign-ins, per email and per client IP
+}
+
+// apiRouteTable lists every admin API route. Add yours here (or append a
+// slice from your own api_*.go file); the OpenAPI test checks each route
+// is described in openapi.json.
+func (s *Server) apiRouteTable() []apiRoute {
+	var routes []apiRoute
+	routes = append(routes, s.apiAuthRoutes()...)   // api_auth.go
+	routes = append(routes, s.apiMemberRoutes()...) // api_members.go
+	routes = append(routes, s.apiSCIMRoutes()...)   // api_scim.go
+	routes = append(routes, s.apiLogRoutes()...)    // api_logs.go
+	return routes
+}
+
+// apiRoutes registers the admin API on the server's mux; routes() calls it.
+func (s *Server) apiRoutes() {
+	s.api = &apiState{logins: newFailureLimiter(s.cfg.LoginMaxFailures, s.cfg.LoginWindow)}
+	for _, rt := range s.apiRouteTable() {
+		s.mux.Handle(rt.Method+" "+APIPrefix+rt.Path, s.apiServe(rt))
+	}
+	// Anything else under the prefix gets a JSON 404 or 405.
+	s.mux.Handle(APIPrefix+"/", http.HandlerFunc(s.apiNoRoute))
+}
+
+func (s *Server) apiNoRoute(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" && p != APIPrefix+"/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		s.writeAPIError(w, r, &service.Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+			Message: fmt.Sprintf("method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allowed, ", "))})
+		return
+	}
+	s.writeAPIError(w, r, service.NotFound("no admin API endpoint at %s", r.URL.Path))
+}
+
+// apiServe wraps a route: authentication, CSRF, team membership,
+// permission, then the handler; any error is written as JSON.
+func (s *Server) apiServe(rt apiRoute) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		err := func() error {
+			if rt.Auth == apiPublic {
+				return rt.Handle(w, r, &service.Caller{})
+			}
+			c, err := s.apiAuthenticate(r)
+			if err != nil {
+				return err
+			}
+			if rt.Auth == apiTeam {
+				if c, err = s.svc.TeamCaller(r.Context(), c, r.PathValue("slug")); err != nil {
+					return err
+				}
+				if err := requirePermission(c, rt.Action); err != nil {
+					return err
+				}
+			}
+			return rt.Handle(w, r, &c)
+		}()
+		if err != nil {
+			s.writeAPIError(w, r, err)
+		}
+	})
+}
+
+// requirePermission refuses a caller whose roles don't allow act in the
+// team, saying which roles do.
+func requirePermission(c service.Caller, act service.Action) error {
+	if act == "" || c.Can(act) {
+		return nil
+	}
+	var who []string
+	for _, p := range service.Permissions {
+		if p.Action == act {
+			who = p.Roles
+		}
+	}
+	return service.Forbidden("you need one of the roles %s in team %s to %s (%s); your roles: %s",
+		strings.Join(who, ", "), c.Team.Slug, act, describe(act), strings.Join(c.Roles, ", "))
+}
+
+func describe(act service.Action) string {
+	for _, p := range service.Permissions {
+		if p.Action == act {
+			return p.Description
+		}
+	}
+	return string(act)
+}
+
+// apiAuthenticate finds the caller: a personal API token (Authorization:
+// Bearer rpt_…, no CSRF token needed since browsers never send it on their
+// own) or a session cookie, whose state-changing requests must carry the
+// session's X-CSRF-Token.
+func (s *Server) apiAuthenticate(r *http.Request) (service.Caller, error) {
+	ctx := r.Context()
+	ip := clientIP(r)
+	if h := strings.TrimSpace(r.Header.Get("Authorization")); h != "" {
+		scheme, tok, _ := strings.Cut(h, " ")
+		tok = strings.TrimSpace(tok)
+		if !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(tok, service.APITokenPrefix) {
+			return service.Caller{}, service.Unauthorized("the admin API takes a personal API token (Authorization: Bearer %s…) or a session cookie; SCIM keys work only on %s", service.APITokenPrefix, SCIMPrefix)
+		}
+		acc, t, err := s.svc.AuthenticateAPIToken(ctx, tok, ip)
+		if err != nil {
+			return service.Caller{}, err
+		}
+		return service.Caller{Account: acc, Actor: service.TokenActor(t, RequestID(ctx), ip)}, nil
+	}
+	ck, err := r.Cookie(SessionCookie)
+	if err != nil || ck.Value == "" {
+		return service.Caller{}, service.Unauthorized("sign in first (POST %s/auth/login) or send a personal API token", APIPrefix)
+	}
+	acc, sess, err := s.svc.AuthenticateSession(ctx, ck.Value)
+	if err != nil {
+		return service.Caller{}, err
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		got := r.Header.Get(CSRFHeader)
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
+			return service.Caller{}, &service.Error{Status: http.StatusForbidden, Code: "csrf", Message: "missing or wrong " + CSRFHeader + " header: send the csrf_token the sign-in returned"}
+		}
+	}
+	return service.Caller{Account: acc, Actor: service.AccountActor(acc, RequestID(ctx), ip), SessionHash: sess.TokenHash}, nil
+}
+
+// writeAPIError writes an admin API error. A *service.Error goes to the
+// client as it is; anything unknown is a 500 whose cause is only logged.
+func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := service.AsError(err)
+	var se *scim.Error
+	var mbe *http.MaxBytesError
+	switch {
+	case ok:
+	case errors.Is(err, service.ErrTeamNotFound):
+		e = service.NotFound("%s", err.Error())
+	case errors.As(err, &mbe):
+		e = &service.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", mbe.Limit)}
+	case errors.As(err, &se) && se.Status < 500:
+		e = &service.Error{Status: se.Status, Code: "error", Message: se.Detail}
+	default:
+		e = &service.Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
+	}
+	if e.Status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "status", e.Status, "err", err.Error())
+	} else {
+		s.log.InfoContext(r.Context(), "request refused", "status", e.Status, "code", e.Code, "message", e.Message)
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
+	if e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="roster-api"`)
+	}
+	body := map[string]any{"status": e.Status, "code": e.Code, "message": e.Message}
+	if e.Field != "" {
+		body["field"] = e.Field
+	}
+	writeAPIJSON(w, e.Status, map[string]any{"error": body})
+}
+
+func writeAPIJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":{"status":500,"code":"internal","message":"internal error"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// decodeAPIBody reads a JSON object body into v. It wants Content-Type
+// application/json (which a cross-site form can't send without a CORS
+// preflight) and names the offending field on a 400.
+func decodeAPIBody(r *http.Request, v any) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		return &service.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send the body as JSON with Content-Type: application/json"}
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
+			return err
+		case errors.Is(err, io.EOF):
+			return service.BadRequest("", "the request body is empty; send a JSON object")
+		case errors.As(err, &te):
+			return service.BadRequest(te.Field, "%s must be a JSON %s", te.Field, te.Type.Kind())
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return service.BadRequest(f, "unknown field %q", f)
+		}
+		return service.BadRequest("", "the body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return service.BadRequest("", "the body must hold one JSON object")
+	}
+	return nil
+}
+
+func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func timePtrJSON(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return timeJSON(*t)
+}

@@ -1,0 +1,319 @@
+package httpapi
+
+import (
+	_ "embed"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/store/sqlstore"
+)
+
+//go:embed openapi.json
+var openAPIDoc []byte
+
+func (s *Server) apiAuthRoutes() []apiRoute {
+	return []apiRoute{
+		{Method: "GET", Path: "/openapi.json", Auth: apiPublic, Handle: s.apiOpenAPI},
+		{Method: "POST", Path: "/auth/login", Auth: apiPublic, Handle: s.apiLogin},
+		{Method: "POST", Path: "/auth/logout", Auth: apiAccount, Handle: s.apiLogout},
+		{Method: "POST", Path: "/invites/accept", Auth: apiPublic, Handle: s.apiAcceptInvite},
+		{Method: "GET", Path: "/me", Auth: apiAccount, Handle: s.apiMe},
+		{Method: "PATCH", Path: "/me", Auth: apiAccount, Handle: s.apiPatchMe},
+		{Method: "POST", Path: "/me/password", Auth: apiAccount, Handle: s.apiChangePassword},
+		{Method: "GET", Path: "/me/tokens", Auth: apiAccount, Handle: s.apiListTokens},
+		{Method: "POST", Path: "/me/tokens", Auth: apiAccount, Handle: s.apiCreateToken},
+		{Method: "DELETE", Path: "/me/tokens/{id}", Auth: apiAccount, Handle: s.apiRevokeToken},
+	}
+}
+
+func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request, _ *service.Caller) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, err := w.Write(openAPIDoc)
+	return err
+}
+
+func (s *Server) sessionTTL() time.Duration {
+	if s.cfg.SessionTTL > 0 {
+		return s.cfg.SessionTTL
+	}
+	return service.DefaultSessionTTL
+}
+
+// secureCookies is true when the client reached us over TLS, directly or
+// (as --public-url says) through a TLS-terminating proxy.
+func (s *Server) secureCookies(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(strings.ToLower(s.cfg.PublicURL), "https://")
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, sess service.Session) {
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: sess.Token, Path: "/", Expires: sess.Session.Expires,
+		MaxAge: int(time.Until(sess.Session.Expires).Seconds()), HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(r),
+	})
+}
+
+func accountJSON(a store.Account) map[string]any {
+	return map[string]any{"id": a.ID, "email": a.Email, "created_at": timeJSON(a.Created)}
+}
+
+func teamsJSON(ms []service.Membership) []any {
+	out := make([]any, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, map[string]any{"slug": m.Team.Slug, "name": m.Team.Name, "roles": m.Roles,
+			"member_id": m.Member.ID, "scim_enabled": m.Team.SCIMEnabled})
+	}
+	return out
+}
+
+// retryLater is the 429 of a brute-force limit.
+func retryLater(wait time.Duration) error {
+	return &service.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", RetryAfter: wait,
+		Message: "too many failed sign-ins; wait before trying again"}
+}
+
+func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *service.Caller) error {
+	var body struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := decodeAPIBody(r, &body); err != nil {
+		return err
+	}
+	if strings.TrimSpace(body.Email) == "" {
+		return service.BadRequest("email", "email is required")
+	}
+	if body.Password == "" {
+		return service.BadRequest("password", "password is required")
+	}
+	keys := []string{"email:" + sqlstore.Fold(strings.TrimSpace(body.Email)), "ip:" + clientIP(r)}
+	if wait, blocked := s.api.logins.blocked(keys...); blocked {
+		return retryLater(wait)
+	}
+	res, err := s.svc.Login(r.Context(), body.Email, body.Password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
+	if err == service.ErrBadCredentials {
+		s.api.logins.fail(keys...)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	s.api.logins.reset(keys[0])
+	s.setSessionCookie(w, r, res.Session)
+	writeAPIJSON(w, http.StatusOK, map[string]any{
+		"account": accountJSON(res.Account), "csrf_token": res.Session.Session.CSRFToken,
+		"expires_at": timeJSON(res.Session.Session.Expires), "teams": teamsJSON(res.Teams)})
+	return nil
+}
+
+func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	if err := s.svc.Logout(r.Context(), *c); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(r)})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) apiAcceptInvite(w http.ResponseWriter, r *http.Request, _ *service.Caller) error {
+	var body struct {
+		Token    string `json:"token"`
+		Password string `json:"password"`
+	}
+	if err := decodeAPIBody(r, &body); err != nil {
+		return err
+	}
+	key := "ip:" + clientIP(r)
+	if wait, blocked := s.api.logins.blocked(key); blocked {
+		return retryLater(wait)
+	}
+	res, err := s.svc.AcceptInvite(r.Context(), body.Token, body.Password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
+	if err == service.ErrBadCredentials {
+		s.api.logins.fail(key)
+		return service.Unauthorized("an account with this email already exists: accept with its password")
+	}
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(w, r, res.Session)
+	writeAPIJSON(w, http.StatusOK, map[string]any{
+		"account": accountJSON(res.Account), "account_created": res.Created, "csrf_token": res.Session.Session.CSRFToken,
+		"team": map[string]any{"slug": res.Team.Slug, "name": res.Team.Name}, "member_id": res.Member.ID,
+		"roles": service.SplitRoles(res.Member.Role)})
+	return nil
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	teams, err := s.svc.AccountTeams(r.Context(), c.Account)
+	if err != nil {
+		return err
+	}
+	writeAPIJSON(w, http.StatusOK, map[string]any{"account": accountJSON(c.Account), "teams": teamsJSON(teams)})
+	return nil
+}
+
+func (s *Server) apiPatchMe(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	var body struct {
+		Email *string `json:"email"`
+	}
+	if err := decodeAPIBody(r, &body); err != nil {
+		return err
+	}
+	if body.Email == nil {
+		return service.BadRequest("email", "nothing to change: send {\"email\": …}")
+	}
+	acc, err := s.svc.ChangeEmail(r.Context(), *c, *body.Email)
+	if err != nil {
+		return err
+	}
+	writeAPIJSON(w, http.StatusOK, map[string]any{"account": accountJSON(acc)})
+	return nil
+}
+
+func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	var body struct {
+		Current string `json:"current_password"`
+		New     string `json:"new_password"`
+	}
+	if err := decodeAPIBody(r, &body); err != nil {
+		return err
+	}
+	if err := s.svc.ChangePassword(r.Context(), *c, body.Current, body.New); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func tokenJSON(t store.APIToken) map[string]any {
+	status := "ACTIVE"
+	if t.RevokedAt != nil {
+		status = "REVOKED"
+	}
+	return map[string]any{"id": t.ID, "name": t.Name, "prefix": t.Prefix, "status": status, "created_at": timeJSON(t.Created),
+		"last_used_at": timePtrJSON(t.LastUsedAt), "last_used_ip": t.LastUsedIP, "revoked_at": timePtrJSON(t.RevokedAt)}
+}
+
+func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	list, err := s.svc.APITokens(r.Context(), *c)
+	if err != nil {
+		return err
+	}
+	out := make([]any, 0, len(list))
+	for _, t := range list {
+		out = append(out, tokenJSON(t))
+	}
+	writeAPIJSON(w, http.StatusOK, map[string]any{"tokens": out})
+	return nil
+}
+
+func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	var body struct {
+		Name string `json:"name"`
+	}
+	if err := decodeAPIBody(r, &body); err != nil {
+		return err
+	}
+	nt, err := s.svc.CreateAPIToken(r.Context(), *c, body.Name)
+	if err != nil {
+		return err
+	}
+	out := tokenJSON(nt.Token)
+	out["token"] = nt.Secret
+	writeAPIJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	if err := s.svc.RevokeAPIToken(r.Context(), *c, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// failureLimiter bounds failed attempts per key (an email, a client IP)
+// in a sliding window: past max failures within window, the key is
+// blocked until its oldest failure leaves the window.
+//
+// It lives in this process's memory, so the bound is per replica: behind a
+// load balancer with N replicas an attacker gets up to N× the attempts
+// (still slow against argon2id), and a restart forgets it. A shared
+// limiter (the database or Redis) would make it global.
+type failureLimiter struct {
+	mu     sync.Mutex
+	max    int
+	window time.Duration
+	now    func() time.Time
+	hits   map[string][]time.Time
+}
+
+func newFailureLimiter(max int, window time.Duration) *failureLimiter {
+	if max <= 0 {
+		max = 10
+	}
+	if window <= 0 {
+		window = 15 * time.Minute
+	}
+	return &failureLimiter{max: max, window: window, now: time.Now, hits: map[string][]time.Time{}}
+}
+
+// recent drops the failures of key that left the window; mu is held.
+func (l *failureLimiter) recent(key string, now time.Time) []time.Time {
+	h := l.hits[key]
+	i := 0
+	for i < len(h) && now.Sub(h[i]) >= l.window {
+		i++
+	}
+	h = h[i:]
+	if len(h) == 0 {
+		delete(l.hits, key)
+		return nil
+	}
+	l.hits[key] = h
+	return h
+}
+
+// blocked reports whether any key is over its bound, and for how long.
+func (l *failureLimiter) blocked(keys ...string) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	var wait time.Duration
+	for _, k := range keys {
+		if h := l.recent(k, now); len(h) >= l.max {
+			wait = max(wait, h[len(h)-l.max].Add(l.window).Sub(now))
+		}
+	}
+	return wait, wait > 0
+}
+
+func (l *failureLimiter) fail(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if len(l.hits) > 100_000 { // bound memory under a spray of keys
+		for k := range l.hits {
+			l.recent(k, now)
+		}
+	}
+	for _, k := range keys {
+		h := append(l.recent(k, now), now)
+		if len(h) > l.max {
+			h = h[len(h)-l.max:]
+		}
+		l.hits[k] = h
+	}
+}
+
+func (l *failureLimiter) reset(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.hits, key)
+}

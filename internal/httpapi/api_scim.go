@@ -1,0 +1,243 @@
+package httpapi
+
+// Admin API of a team's SCIM settings: SCIM keys (create, list, revoke,
+// rotate with grace), the team's provisioning policies (seat limit,
+// group-deletion rule) and its groups with their role bindings.
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// MaxKeyGrace bounds a rotation's grace period: long enough for any
+// change window, short enough that a forgotten old key dies.
+const MaxKeyGrace = 30 * 24 * time.Hour
+
+func (s *Server) apiSCIMRoutes() []apiRoute {
+	const t = "/teams/{slug}"
+	return []apiRoute{
+		{Method: "GET", Path: t + "/scim/keys", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiListKeys},
+		{Method: "POST", Path: t + "/scim/keys", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiCreateKey},
+		{Method: "DELETE", Path: t + "/scim/keys/{id}", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiRevokeKey},
+		{Method: "POST", Path: t + "/scim/keys/{id}/rotate", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiRotateKey},
+		{Method: "GET", Path: t + "/policies", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiGetPolicies},
+		{Method: "PATCH", Path: t + "/policies", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiPatchPolicies},
+		{Method: "GET", Path: t + "/groups", Auth: apiTeam, Action: service.ActMembersRead, Handle: s.apiListGroups},
+		{Method: "GET", Path: t + "/groups/{id}", Auth: apiTeam, Action: service.ActMembersRead, Handle: s.apiGetGroup},
+		{Method: "PUT", Path: t + "/groups/{id}/roles", Auth: apiTeam, Action: service.ActMembersManage, Handle: s.apiPutGroupRoles},
+	}
+}
+
+// KeyJSON is a SCIM key as the admin API and `roster scim-key list
+// --json` show it. The secret is never part of it; the hash neither.
+func KeyJSON(k store.SCIMKey, now time.Time) map[string]any {
+	return map[string]any{
+		"id": k.ID, "name": k.Name, "prefix": k.Prefix, "status": service.KeyStatus(k, now),
+		"created_by": k.CreatedBy, "created_at": timeJSON(k.Created),
+		"expires_at": timePtrJSON(k.ExpiresAt), "revoked_at": timePtrJSON(k.RevokedAt),
+		"last_used_at": timePtrJSON(k.LastUsedAt), "last_used_ip": k.LastUsedIP,
+	}
+}
+
+// NewKeyJSON is a key just made, with its secret: the only time it is shown.
+func NewKeyJSON(nk service.NewKey, now time.Time) map[string]any {
+	out := KeyJSON(nk.Key, now)
+	out["token"] = nk.Token
+	return out
+}
+
+func (s *Server) apiListKeys(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	keys, err := s.svc.ListKeys(r.Context(), c.Team.Slug)
+	if err != nil {
+		return err
+	}
+	now := s.svc.Now()
+	out := make([]any, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, KeyJSON(k, now))
+	}
+	writeAPIJSON(w, http.StatusOK, map[string]any{"keys": out})
+	return nil
+}
+
+func (s *Server) apiCreateKey(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	var body struct {
+		Name      string     `json:"name"`
+		ExpiresAt *time.Time `json:"expires_at"`
+		ExpiresIn string     `json:"expires_in"`
+	}
+	if err := decodeAPIBody(r, &body); err != nil {
+		return err
+	}
+	name := strings.TrimSpace(body.Name)
+	if len(name) > 100 {
+		return service.BadRequest("name", "a key name can have at most 100 characters")
+	}
+	now := s.svc.Now()
+	exp := body.ExpiresAt
+	switch {
+	case exp != nil && body.ExpiresIn != "":
+		return service.BadRequest("expires_in", "give expires_at or expires_in, not both")
+	case body.ExpiresIn != "":
+		d, err := time.ParseDuration(body.ExpiresIn)
+		if err != nil || d <= 0 {
+			return service.BadRequest("expires_in", "expires_in must be a positive duration such as 2160h, not %q", body.ExpiresIn)
+		}
+		t := now.Add(d)
+		exp = &t
+	case exp != nil && !exp.After(now):
+		return service.BadRequest("expires_at", "expires_at must be in the future")
+	}
+	nk, err := s.svc.CreateKey(r.Context(), c.Team.Slug, name, exp, c.Actor)
+	if err != nil {
+		return err
+	}
+	writeAPIJSON(w, http.StatusCreated, NewKeyJSON(nk, now))
+	return nil
+}
+
+func (s *Server) apiRevokeKey(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	if err := s.svc.RevokeKey(r.Context(), c.Team.Slug, r.PathValue("id"), c.Actor); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) apiRotateKey(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	var body struct {
+		Grace string `json:"grace"`
+	}
+	if err := decodeAPIBody(r, &body); err != nil {
+		return err
+	}
+	var grace time.Duration
+	if body.Grace != "" {
+		var err error
+		if grace, err = time.ParseDuration(body.Grace); err != nil || grace < 0 || grace > MaxKeyGrace {
+			return service.BadRequest("grace", "grace must be a duration from 0s to 720h (30 days), such as 24h, not %q", body.Grace)
+		}
+	}
+	nk, err := s.svc.RotateKey(r.Context(), c.Team.Slug, r.PathValue("id"), grace, c.Actor)
+	if err != nil {
+		return err
+	}
+	out := NewKeyJSON(nk, s.svc.Now())
+	// The same fields as `roster scim-key rotate --json`.
+	out["replaces"] = r.PathValue("id")
+	out["old_key_stops_at"] = timeJSON(s.svc.Now().Add(grace))
+	writeAPIJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) policiesJSON(r *http.Request, team store.Team) (map[string]any, error) {
+	used, err := s.svc.Store.SeatsUsed(r.Context(), team.ID, service.SeatRoles)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"seat_limit": team.SeatLimit, "seats_used": used, "seat_roles": service.SeatRoles,
+		"group_delete_deactivates": team.GroupDeleteDeactivates, "scim_enabled": team.SCIMEnabled}, nil
+}
+
+func (s *Server) apiGetPolicies(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	out, err := s.policiesJSON(r, c.Team)
+	if err != nil {
+		return err
+	}
+	writeAPIJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) apiPatchPolicies(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	var body struct {
+		SeatLimit              *int  `json:"seat_limit"`
+		GroupDeleteDeactivates *bool `json:"group_delete_deactivates"`
+	}
+	if err := decodeAPIBody(r, &body); err != nil {
+		return err
+	}
+	if body.SeatLimit == nil && body.GroupDeleteDeactivates == nil {
+		return service.BadRequest("", "send seat_limit and/or group_delete_deactivates")
+	}
+	team, err := s.svc.SetTeamPolicies(r.Context(), c.Team.Slug, body.SeatLimit, body.GroupDeleteDeactivates, c.Actor)
+	if err != nil {
+		return err
+	}
+	out, err := s.policiesJSON(r, team)
+	if err != nil {
+		return err
+	}
+	writeAPIJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func groupJSON(g service.GroupSummary) map[string]any {
+	roles := g.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	return map[string]any{"id": g.Group.ID, "displayName": g.Group.DisplayName, "externalId": g.Group.ExternalID,
+		"member_count": g.Members, "roles": roles,
+		"created_at": timeJSON(g.Group.Created), "updated_at": timeJSON(g.Group.Modified)}
+}
+
+// MaxGroupsPerPage caps per_page on group lists.
+const MaxGroupsPerPage = 200
+
+func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	qv := r.URL.Query()
+	page, err := intParam(qv.Get("page"), "page", 1, 1, 1<<30)
+	if err != nil {
+		return err
+	}
+	perPage, err := intParam(qv.Get("per_page"), "per_page", 50, 1, MaxGroupsPerPage)
+	if err != nil {
+		return err
+	}
+	gs, total, err := s.svc.GroupSummaries(r.Context(), c.Team.ID, qv.Get("q"), perPage, (page-1)*perPage)
+	if err != nil {
+		return err
+	}
+	out := make([]any, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, groupJSON(g))
+	}
+	writeAPIJSON(w, http.StatusOK, map[string]any{"total": total, "page": page, "per_page": perPage, "groups": out})
+	return nil
+}
+
+// apiGetGroup shows a group; its members are paged through
+// GET …/members?group={id}, since a group can hold 100,000 of them.
+func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	g, err := s.svc.GroupSummaryByID(r.Context(), c.Team, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeAPIJSON(w, http.StatusOK, groupJSON(g))
+	return nil
+}
+
+func (s *Server) apiPutGroupRoles(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	var body struct {
+		Roles *[]string `json:"roles"`
+	}
+	if err := decodeAPIBody(r, &body); err != nil {
+		return err
+	}
+	if body.Roles == nil {
+		return service.BadRequest("roles", "roles (a list, possibly empty) is required")
+	}
+	if _, err := s.svc.BindGroupRoles(r.Context(), *c, r.PathValue("id"), *body.Roles); err != nil {
+		return err
+	}
+	g, err := s.svc.GroupSummaryByID(r.Context(), c.Team, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeAPIJSON(w, http.StatusOK, groupJSON(g))
+	return nil
+}

@@ -1,0 +1,94 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/rosterhq/roster/internal/scim/filter"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// GroupSummary is a group as the admin API and console show it: the
+// group, its member count and the team roles it grants.
+type GroupSummary struct {
+	Group   store.Group
+	Members int
+	Roles   []string
+}
+
+// GroupSummaries lists a team's groups, paged in SQL, optionally those
+// whose displayName contains text (case-insensitively).
+func (s *Service) GroupSummaries(ctx context.Context, teamID, text string, limit, offset int) ([]GroupSummary, int, error) {
+	q := store.Query{Page: store.Page{Limit: limit, Offset: offset}}
+	if text = strings.TrimSpace(text); text != "" {
+		// The text is quoted into a filter literal, never into SQL: the
+		// filter compiler parameterises it.
+		f, err := filter.Parse(`displayName co "`+strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(text)+`"`, filter.Limits{})
+		if err != nil {
+			return nil, 0, BadRequest("q", "can't search for %q", text)
+		}
+		q.Filter = f
+	}
+	gs, total, err := s.Store.ListGroups(ctx, teamID, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]GroupSummary, 0, len(gs))
+	for _, g := range gs {
+		sum, err := s.summarise(ctx, g)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, sum)
+	}
+	return out, total, nil
+}
+
+// GroupSummaryByID is one group of the team, or a 404.
+func (s *Service) GroupSummaryByID(ctx context.Context, team store.Team, id string) (GroupSummary, error) {
+	g, err := s.Store.Group(ctx, team.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return GroupSummary{}, NotFound("team %s has no group %q", team.Slug, id)
+	}
+	if err != nil {
+		return GroupSummary{}, err
+	}
+	return s.summarise(ctx, g)
+}
+
+func (s *Service) summarise(ctx context.Context, g store.Group) (GroupSummary, error) {
+	n, err := s.Store.MemberCount(ctx, g.TeamID, g.ID)
+	if err != nil {
+		return GroupSummary{}, err
+	}
+	roles, err := s.Store.GroupRoles(ctx, g.TeamID, g.ID)
+	if err != nil {
+		return GroupSummary{}, err
+	}
+	return GroupSummary{Group: g, Members: n, Roles: roles}, nil
+}
+
+// BindGroupRoles sets the roles a group grants, for an admin caller
+// (members.manage, checked by the caller's router). Like a member's own
+// roles, only a Super Admin grants or withdraws Super Admin.
+func (s *Service) BindGroupRoles(ctx context.Context, c Caller, groupID string, roles []string) ([]string, error) {
+	for _, r := range roles {
+		if !validRole(r) {
+			return nil, BadRequest("roles", "unknown role %q: use %s", r, strings.Join(AllRoles, ", "))
+		}
+	}
+	roles = SplitRoles(JoinRoles(roles))
+	cur, err := s.GroupSummaryByID(ctx, c.Team, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(roles, RoleSuperAdmin) != slices.Contains(cur.Roles, RoleSuperAdmin) && !c.HasRole(RoleSuperAdmin) {
+		return nil, Forbidden("only a Super Admin can grant or withdraw the Super Admin role through a group")
+	}
+	if err := s.SetGroupRoles(ctx, c.Team.Slug, groupID, roles, c.Actor); err != nil {
+		return nil, err
+	}
+	return roles, nil
+}

@@ -1,0 +1,262 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/rosterhq/roster/internal/scim"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// NewInvite is an invite with its link token, shown once.
+type NewInvite struct {
+	Invite store.InviteDetail
+	Token  string
+}
+
+func (s *Service) checkInviteRole(c Caller, role string) error {
+	if !validRole(role) {
+		return BadRequest("role", "unknown role %q: use one of Super Admin, Admin, Billing, Developer", role)
+	}
+	if role == RoleSuperAdmin && !c.HasRole(RoleSuperAdmin) {
+		return Forbidden("only a Super Admin can invite someone as Super Admin; ask a Super Admin of team %s", c.Team.Slug)
+	}
+	return nil
+}
+
+// InviteMember invites an email to the caller's team with a role and
+// returns the invite with its link token (shown once).
+func (s *Service) InviteMember(ctx context.Context, c Caller, email, role string) (NewInvite, error) {
+	addr, err := parseEmail("email", email)
+	if err != nil {
+		return NewInvite{}, err
+	}
+	if role == "" {
+		role = RoleDeveloper
+	}
+	if err := s.checkInviteRole(c, role); err != nil {
+		return NewInvite{}, err
+	}
+	var out NewInvite
+	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+		users, err := s.memberships(ctx, tx, addr)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.TeamID == c.Team.ID {
+				return Conflict("email", "%s is already a member of team %s", addr, c.Team.Slug)
+			}
+		}
+		if inv, err := tx.PendingInvite(ctx, c.Team.ID, addr); err == nil {
+			return Conflict("email", "%s already has a pending invite (%s); resend or revoke it", addr, inv.ID)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		now := s.Now()
+		inv := store.Invite{TeamID: c.Team.ID, ID: NewID(), Email: addr, Role: role, Status: "pending", Created: now}
+		if err := tx.CreateInvite(ctx, inv); err != nil {
+			return err
+		}
+		token, d, err := s.sendInvite(ctx, tx, c, inv.ID)
+		if err != nil {
+			return err
+		}
+		out = NewInvite{Invite: d, Token: token}
+		return s.audit(ctx, tx, c.Team.ID, c.Actor, "invite.create", "invite", inv.ID, map[string]any{"email": addr, "role": role})
+	})
+	return out, adminError(err)
+}
+
+// sendInvite gives a pending invite a fresh link token and expiry.
+func (s *Service) sendInvite(ctx context.Context, tx store.Tx, c Caller, id string) (string, store.InviteDetail, error) {
+	token := randomSecret(InviteTokenPrefix)
+	now := s.Now()
+	if err := tx.SetInviteLink(ctx, c.Team.ID, id, HashToken(token), now, now.Add(InviteTTL), c.Actor.String()); err != nil {
+		return "", store.InviteDetail{}, err
+	}
+	d, err := tx.InviteDetail(ctx, c.Team.ID, id)
+	return token, d, err
+}
+
+// Invites lists the caller's team's pending invites.
+func (s *Service) Invites(ctx context.Context, c Caller) ([]store.InviteDetail, error) {
+	return s.Store.ListPendingInvites(ctx, c.Team.ID)
+}
+
+func (s *Service) pendingInvite(ctx context.Context, tx store.Tx, c Caller, id string) (store.InviteDetail, error) {
+	d, err := tx.InviteDetail(ctx, c.Team.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return d, NotFound("team %s has no invite %q", c.Team.Slug, id)
+	}
+	if err != nil {
+		return d, err
+	}
+	if d.Status != "pending" {
+		return d, Conflict("", "invite %s is %s, not pending", id, d.Status)
+	}
+	if d.Role == RoleSuperAdmin && !c.HasRole(RoleSuperAdmin) {
+		return d, Forbidden("invite %s is for a Super Admin: only a Super Admin can resend or revoke it", id)
+	}
+	return d, nil
+}
+
+// ResendInvite replaces a pending invite's link (the old one stops
+// working) and restarts its expiry. The new token is returned once.
+func (s *Service) ResendInvite(ctx context.Context, c Caller, id string) (NewInvite, error) {
+	var out NewInvite
+	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+		d, err := s.pendingInvite(ctx, tx, c, id)
+		if err != nil {
+			return err
+		}
+		token, d, err := s.sendInvite(ctx, tx, c, d.ID)
+		if err != nil {
+			return err
+		}
+		out = NewInvite{Invite: d, Token: token}
+		return s.audit(ctx, tx, c.Team.ID, c.Actor, "invite.resend", "invite", id, map[string]any{"email": d.Email})
+	})
+	return out, adminError(err)
+}
+
+// RevokeInvite closes a pending invite; its link stops working.
+func (s *Service) RevokeInvite(ctx context.Context, c Caller, id string) error {
+	return adminError(s.Store.Tx(ctx, func(tx store.Tx) error {
+		d, err := s.pendingInvite(ctx, tx, c, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.CloseInvite(ctx, c.Team.ID, id, "revoked", s.Now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c.Team.ID, c.Actor, "invite.revoke", "invite", id, map[string]any{"email": d.Email})
+	}))
+}
+
+// AcceptResult is an accepted invite: the account (created if needed),
+// the team and member, and a new session.
+type AcceptResult struct {
+	Account store.Account
+	Team    store.Team
+	Member  store.User
+	Session Session
+	Created bool // the account was created
+}
+
+// AcceptInvite accepts an invite link. Without an account for the
+// invite's email, one is created with the password; with one, the
+// password must be its password. The person becomes a member with the
+// invite's role (source invite), within the team's seat limit, and is
+// signed in. ErrBadCredentials is a wrong password.
+func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAgent string, ttl time.Duration, requestID string) (AcceptResult, error) {
+	var out AcceptResult
+	if token == "" {
+		return out, BadRequest("token", "the invite token is required")
+	}
+	if password == "" {
+		return out, BadRequest("password", "a password is required")
+	}
+	newHash := ""
+	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+		d, err := tx.InviteByTokenHash(ctx, HashToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			return NotFound("this invite link is unknown or was replaced by a newer one; ask a team admin to resend the invite")
+		}
+		if err != nil {
+			return err
+		}
+		if d.Status != "pending" {
+			return Gone("this invite was %s; ask a team admin for a new one", d.Status)
+		}
+		if d.ExpiresAt != nil && !d.ExpiresAt.After(s.Now()) {
+			return Gone("this invite link has expired; ask a team admin to resend it")
+		}
+		team, err := tx.Team(ctx, d.TeamID)
+		if err != nil {
+			return err
+		}
+		acc, err := tx.AccountByEmail(ctx, d.Email)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			if err := checkNewPassword("password", password); err != nil {
+				return err
+			}
+			if newHash == "" {
+				if newHash, err = HashPassword(password); err != nil {
+					return err
+				}
+			}
+			if acc, out.Created, err = s.ensureAccount(ctx, tx, d.Email, newHash); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case acc.PasswordHash == "":
+			if err := checkNewPassword("password", password); err != nil {
+				return err
+			}
+			h, err := HashPassword(password)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetAccountPassword(ctx, acc.ID, h, s.Now()); err != nil {
+				return err
+			}
+		case !VerifyPassword(acc.PasswordHash, password):
+			return ErrBadCredentials
+		}
+		a := AccountActor(acc, requestID, ip)
+		users, err := s.memberships(ctx, tx, acc.Email)
+		if err != nil {
+			return err
+		}
+		var member *store.User
+		for i := range users {
+			if users[i].TeamID == team.ID {
+				member = &users[i]
+			}
+		}
+		if member == nil {
+			u, err := s.newUser(team, scim.Resource{
+				"userName": acc.Email,
+				"active":   true,
+				"emails":   []any{map[string]any{"value": acc.Email, "type": "work", "primary": true}},
+			}, store.SourceInvite, JoinRoles([]string{d.Role}))
+			if err != nil {
+				return err
+			}
+			if err := checkSeat(ctx, tx, team, u); err != nil {
+				return err
+			}
+			if err := tx.CreateUser(ctx, u); err != nil {
+				if errors.Is(err, store.ErrConflict) {
+					return Conflict("", "team %s already has a member %s", team.Slug, acc.Email)
+				}
+				return err
+			}
+			member = &u
+		} else if !member.Active {
+			return Forbidden("your membership of team %s is deactivated; a team admin (or your identity provider, when SCIM provisioning is on) can reactivate it", team.Slug)
+		}
+		if err := tx.CloseInvite(ctx, team.ID, d.ID, "accepted", s.Now()); err != nil {
+			return err
+		}
+		if out.Session, err = s.newSession(ctx, tx, acc, ip, userAgent, ttl); err != nil {
+			return err
+		}
+		out.Account, out.Team, out.Member = acc, team, *member
+		return s.audit(ctx, tx, team.ID, a, "invite.accept", "invite", d.ID, map[string]any{
+			"email": acc.Email, "role": d.Role, "member": member.ID, "accountCreated": out.Created})
+	})
+	if err != nil {
+		var se *scim.Error
+		if errors.As(err, &se) && se.Status == http.StatusForbidden {
+			return AcceptResult{}, Forbidden("%s", se.Detail)
+		}
+		return AcceptResult{}, adminError(err)
+	}
+	return out, nil
+}

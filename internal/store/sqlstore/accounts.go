@@ -1,0 +1,250 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// ---- accounts, sessions and personal API tokens (global, not per team) ----
+
+const accountCols = `id, email, password_hash, created, updated`
+
+func scanAccount(row interface{ Scan(...any) error }) (store.Account, error) {
+	var a store.Account
+	var created, updated string
+	err := row.Scan(&a.ID, &a.Email, &a.PasswordHash, &created, &updated)
+	a.Created, a.Updated = parseTime(created), parseTime(updated)
+	return a, notFound(err)
+}
+
+func (r reader) Account(ctx context.Context, id string) (store.Account, error) {
+	return scanAccount(r.row(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`+r.lock, id))
+}
+
+func (r reader) AccountByEmail(ctx context.Context, email string) (store.Account, error) {
+	return scanAccount(r.row(ctx, `SELECT `+accountCols+` FROM accounts WHERE email_key = ?`+r.lock, Fold(email)))
+}
+
+const sessionCols = `token_hash, account_id, csrf_token, created, expires, ip, user_agent`
+
+func (r reader) SessionByHash(ctx context.Context, hash []byte) (store.Session, error) {
+	var s store.Session
+	var created, expires string
+	err := r.row(ctx, `SELECT `+sessionCols+` FROM sessions WHERE token_hash = ?`, hash).
+		Scan(&s.TokenHash, &s.AccountID, &s.CSRFToken, &created, &expires, &s.IP, &s.UserAgent)
+	s.Created, s.Expires = parseTime(created), parseTime(expires)
+	return s, notFound(err)
+}
+
+const apiTokenCols = `id, account_id, name, prefix, hash, created, last_used_at, last_used_ip, revoked_at`
+
+func scanAPIToken(row interface{ Scan(...any) error }) (store.APIToken, error) {
+	var t store.APIToken
+	var created string
+	var used, revoked sql.NullString
+	err := row.Scan(&t.ID, &t.AccountID, &t.Name, &t.Prefix, &t.Hash, &created, &used, &t.LastUsedIP, &revoked)
+	t.Created = parseTime(created)
+	t.LastUsedAt, t.RevokedAt = parseTimePtr(used), parseTimePtr(revoked)
+	return t, notFound(err)
+}
+
+func (r reader) APITokenByHash(ctx context.Context, hash []byte) (store.APIToken, error) {
+	return scanAPIToken(r.row(ctx, `SELECT `+apiTokenCols+` FROM api_tokens WHERE hash = ?`, hash))
+}
+
+func (r reader) ListAPITokens(ctx context.Context, accountID string) ([]store.APIToken, error) {
+	rows, err := r.query(ctx, `SELECT `+apiTokenCols+` FROM api_tokens WHERE account_id = ? ORDER BY created, id`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.APIToken
+	for rows.Next() {
+		t, err := scanAPIToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (r reader) users(ctx context.Context, q string, args ...any) ([]store.User, error) {
+	rows, err := r.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// MembershipsByEmail runs two index lookups (userName, then emails) rather
+// than one OR, which no planner answers from an index.
+func (r reader) MembershipsByEmail(ctx context.Context, email string) ([]store.User, error) {
+	key := Fold(email)
+	byName, err := r.users(ctx, `SELECT `+userCols+` FROM users WHERE user_name_key = ? ORDER BY team_id, created, id`, key)
+	if err != nil {
+		return nil, err
+	}
+	byEmail, err := r.users(ctx, `SELECT `+prefixCols("u", userCols)+` FROM user_emails e JOIN users u ON u.team_id = e.team_id AND u.id = e.user_id
+		WHERE e.value_key = ? ORDER BY u.team_id, u.created, u.id`, key)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []store.User
+	for _, u := range append(byName, byEmail...) {
+		if k := u.TeamID + "/" + u.ID; !seen[k] {
+			seen[k] = true
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (r reader) ListMembers(ctx context.Context, teamID string, q store.MemberQuery) ([]store.User, int, error) {
+	where := ` WHERE u.team_id = ?`
+	args := []any{teamID}
+	if q.Text != "" {
+		where += ` AND (` + r.d.Contains("u.user_name_key", "?") + ` OR ` + r.d.Contains("u.display_name_key", "?") + `)`
+		args = append(args, Fold(q.Text), Fold(q.Text))
+	}
+	if q.Active != nil {
+		where += ` AND u.active = ?`
+		args = append(args, boolInt(*q.Active))
+	}
+	if q.Source != "" {
+		where += ` AND u.source = ?`
+		args = append(args, q.Source)
+	}
+	if q.Role != "" {
+		where += ` AND ` + r.d.Contains("',' || u.role || ','", "?")
+		args = append(args, ","+q.Role+",")
+	}
+	if q.GroupID != "" {
+		where += ` AND EXISTS (SELECT 1 FROM group_members m WHERE m.team_id = u.team_id AND m.group_id = ? AND m.user_id = u.id)`
+		args = append(args, q.GroupID)
+	}
+	total, err := r.count(ctx, `SELECT count(*) FROM users u`+where, args)
+	if err != nil || q.Limit <= 0 {
+		return nil, total, err
+	}
+	out, err := r.users(ctx, `SELECT `+prefixCols("u", userCols)+` FROM users u`+where+` ORDER BY u.created, u.id LIMIT ? OFFSET ?`,
+		append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range out {
+		if out[i].Emails, err = r.emailsOf(ctx, teamID, out[i].ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, total, nil
+}
+
+const inviteDetailCols = `team_id, id, email, role, status, created, closed_at, sent_at, expires_at, invited_by`
+
+func scanInviteDetail(row interface{ Scan(...any) error }) (store.InviteDetail, error) {
+	var d store.InviteDetail
+	var created string
+	var closed, sent, expires sql.NullString
+	err := row.Scan(&d.TeamID, &d.ID, &d.Email, &d.Role, &d.Status, &created, &closed, &sent, &expires, &d.InvitedBy)
+	d.Created = parseTime(created)
+	d.ClosedAt, d.SentAt, d.ExpiresAt = parseTimePtr(closed), parseTimePtr(sent), parseTimePtr(expires)
+	return d, notFound(err)
+}
+
+func (r reader) InviteDetail(ctx context.Context, teamID, id string) (store.InviteDetail, error) {
+	return scanInviteDetail(r.row(ctx, `SELECT `+inviteDetailCols+` FROM invites WHERE team_id = ? AND id = ?`, teamID, id))
+}
+
+func (r reader) InviteByTokenHash(ctx context.Context, hash []byte) (store.InviteDetail, error) {
+	return scanInviteDetail(r.row(ctx, `SELECT `+inviteDetailCols+` FROM invites WHERE token_hash = ?`, hash))
+}
+
+func (r reader) ListPendingInvites(ctx context.Context, teamID string) ([]store.InviteDetail, error) {
+	rows, err := r.query(ctx, `SELECT `+inviteDetailCols+` FROM invites WHERE team_id = ? AND status = 'pending' ORDER BY created, id`, teamID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.InviteDetail
+	for rows.Next() {
+		d, err := scanInviteDetail(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// ---- writes ----
+
+func (t *txStore) CreateAccount(ctx context.Context, a store.Account) error {
+	_, err := t.exec(ctx, `INSERT INTO accounts (id, email, email_key, password_hash, created, updated) VALUES (?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Email, Fold(a.Email), a.PasswordHash, formatTime(a.Created), formatTime(a.Updated))
+	return err
+}
+
+func (t *txStore) SetAccountPassword(ctx context.Context, id, hash string, at time.Time) error {
+	return mustAffect(t.exec(ctx, `UPDATE accounts SET password_hash = ?, updated = ? WHERE id = ?`, hash, formatTime(at), id))
+}
+
+func (t *txStore) SetAccountEmail(ctx context.Context, id, email string, at time.Time) error {
+	return mustAffect(t.exec(ctx, `UPDATE accounts SET email = ?, email_key = ?, updated = ? WHERE id = ?`, email, Fold(email), formatTime(at), id))
+}
+
+func (t *txStore) CreateSession(ctx context.Context, s store.Session) error {
+	_, err := t.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		s.TokenHash, s.AccountID, s.CSRFToken, formatTime(s.Created), formatTime(s.Expires), s.IP, s.UserAgent)
+	return err
+}
+
+func (t *txStore) DeleteSession(ctx context.Context, hash []byte) error {
+	return mustAffect(t.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hash))
+}
+
+func (t *txStore) DeleteAccountSessions(ctx context.Context, accountID string, keep []byte) error {
+	if keep == nil {
+		_, err := t.exec(ctx, `DELETE FROM sessions WHERE account_id = ?`, accountID)
+		return err
+	}
+	_, err := t.exec(ctx, `DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?`, accountID, keep)
+	return err
+}
+
+func (t *txStore) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
+	_, err := t.exec(ctx, `DELETE FROM sessions WHERE expires <= ?`, formatTime(now))
+	return err
+}
+
+func (t *txStore) CreateAPIToken(ctx context.Context, k store.APIToken) error {
+	_, err := t.exec(ctx, `INSERT INTO api_tokens (`+apiTokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.AccountID, k.Name, k.Prefix, k.Hash, formatTime(k.Created), formatTimePtr(k.LastUsedAt), k.LastUsedIP, formatTimePtr(k.RevokedAt))
+	return err
+}
+
+func (t *txStore) RevokeAPIToken(ctx context.Context, accountID, id string, at time.Time) error {
+	return mustAffect(t.exec(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE account_id = ? AND id = ? AND revoked_at IS NULL`, formatTime(at), accountID, id))
+}
+
+func (t *txStore) TouchAPIToken(ctx context.Context, id string, at time.Time, ip string) error {
+	return mustAffect(t.exec(ctx, `UPDATE api_tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ?`, formatTime(at), ip, id))
+}
+
+func (t *txStore) SetInviteLink(ctx context.Context, teamID, id string, hash []byte, sent, expires time.Time, by string) error {
+	return mustAffect(t.exec(ctx, `UPDATE invites SET token_hash = ?, sent_at = ?, expires_at = ?, invited_by = ? WHERE team_id = ? AND id = ? AND status = 'pending'`,
+		hash, formatTime(sent), formatTime(expires), by, teamID, id))
+}
