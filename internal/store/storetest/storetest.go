@@ -41,7 +41,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TxRollback", testTxRollback},
 		{"Invites", testInvites},
 		{"Audit", testAudit},
-		{"Logs", testLogs}, // logs.go
+		{"Logs", testLogs},                   // logs.go
+		{"Accounts", testAccounts},           // accounts.go
+		{"MemberQueries", testMemberQueries}, // accounts.go
+		{"InviteLinks", testInviteLinks},     // accounts.go
 		{"ConcurrentWrites", testConcurrentWrites},
 	}
 	for _, tc := range tests {
