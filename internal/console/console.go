@@ -46,6 +46,10 @@ type Auth interface {
 	Session(r *http.Request) (service.Caller, string, error)
 	// Login checks an email and password and sets the session cookie.
 	Login(w http.ResponseWriter, r *http.Request, email, password string) error
+	// AcceptInvite accepts an invite link token, creating the account with
+	// password or checking an existing account's, sets the session cookie
+	// and returns the team's slug.
+	AcceptInvite(w http.ResponseWriter, r *http.Request, token, password string) (string, error)
 	// Logout ends the caller's session and clears the cookie.
 	Logout(w http.ResponseWriter, r *http.Request, c service.Caller) error
 	// Team completes c with its membership of the team slug.
@@ -121,6 +125,8 @@ func (c *Console) routes() map[string]http.Handler {
 		"GET /signin":   headers(http.HandlerFunc(c.signinPage)),
 		"POST /signin":  headers(http.HandlerFunc(c.signin)),
 		"POST /signout": c.account(c.signout),
+		"GET /invite":   headers(http.HandlerFunc(c.invitePage)),
+		"POST /invite":  headers(http.HandlerFunc(c.acceptInvite)),
 		"GET /teams":    c.account(c.teamList),
 
 		"GET " + t + "/{$}": c.team("", c.teamHome),
@@ -358,6 +364,7 @@ var notices = map[string]string{
 	"member-removed": "The member was removed from the team.",
 	"invite-revoked": "The invite was revoked; its link no longer works.",
 	"group-roles":    "The group's role bindings were saved.",
+	"joined":         "Welcome: you accepted the invite and joined the team.",
 }
 
 func (p *page) notice() {

@@ -383,7 +383,7 @@ func TestInvitesPage(t *testing.T) {
 	want(t, b.do("POST", "/teams/acme/invites", url.Values{"email": {"new@acme.example"}}), http.StatusForbidden, "CSRF")
 	want(t, b.post("/teams/acme/invites", url.Values{"email": {"not an email"}}), http.StatusBadRequest, "not a valid email")
 	r = b.post("/teams/acme/invites", url.Values{"email": {"new@acme.example"}, "role": {"Billing"}})
-	want(t, r, http.StatusCreated, "Invite token for new@acme.example", "rit_", "new@acme.example", "Billing")
+	want(t, r, http.StatusCreated, "Invite link for new@acme.example", "rit_", "/invite?token=rit_", "new@acme.example", "Billing")
 	if r.Header.Get("Cache-Control") != "no-store" {
 		t.Fatal("invite token page is cacheable")
 	}
@@ -398,6 +398,39 @@ func TestInvitesPage(t *testing.T) {
 		t.Fatalf("revoke: %d", r.StatusCode)
 	}
 	want(t, b.get(r.Header.Get("Location")), 200, "The invite was revoked", "No pending invites")
+}
+
+// TestAcceptInvitePage follows an invite link as the invitee: a wrong
+// token and mismatched passwords are refused with words, then the person
+// joins, is signed in, and lands in the team.
+func TestAcceptInvitePage(t *testing.T) {
+	e := newEnv(t)
+	ni, err := e.svc.InviteMember(context.Background(), service.Caller{Team: e.team, Actor: service.Actor{Kind: "cli"},
+		Roles: []string{service.RoleSuperAdmin}}, "joiner@acme.example", service.RoleDeveloper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	r := b.get("/invite?token=" + url.QueryEscape(ni.Token))
+	want(t, r, 200, "Accept your invite", `name="token" value="`+ni.Token+`"`, `<label for="password">Password</label>`)
+	if r.Header.Get("Referrer-Policy") != "no-referrer" || r.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("headers of a page whose URL holds a token: %v", r.Header)
+	}
+	want(t, b.get("/invite"), 200, `<label for="token">Invite token</label>`)
+	want(t, b.do("POST", "/invite", url.Values{"token": {"rit_nope"}, "password": {"long enough pass"}}), http.StatusNotFound, "unknown or was replaced")
+	want(t, b.do("POST", "/invite", url.Values{"token": {ni.Token}, "password": {"long enough pass"}, "confirm": {"other"}}), http.StatusBadRequest, "The two passwords differ")
+	want(t, b.do("POST", "/invite", url.Values{"token": {ni.Token}, "password": {"short"}}), http.StatusBadRequest, "at least 10 characters")
+	r = b.do("POST", "/invite", url.Values{"token": {ni.Token}, "password": {"long enough pass"}, "confirm": {"long enough pass"}})
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/teams/acme/?done=joined" {
+		t.Fatalf("accept: %d %q %s", r.StatusCode, r.Header.Get("Location"), r.body)
+	}
+	r = b.get(r.Header.Get("Location"))
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("team home: %d", r.StatusCode)
+	}
+	want(t, b.get(r.Header.Get("Location")), 200, "you accepted the invite", "joiner@acme.example")
+	// The link works once.
+	want(t, e.browser().do("POST", "/invite", url.Values{"token": {ni.Token}, "password": {"long enough pass"}}), http.StatusGone)
 }
 
 func TestGroupsPage(t *testing.T) {

@@ -119,6 +119,63 @@ func (c *Console) teamHome(w http.ResponseWriter, r *http.Request, p *page) erro
 	if p.Can(string(service.ActSCIMManage)) {
 		to = p.T() + "/settings/authentication"
 	}
+	if done := r.URL.Query().Get("done"); notices[done] != "" {
+		to += "?done=" + url.QueryEscape(done)
+	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
+}
+
+type inviteData struct {
+	Token string
+}
+
+// invitePage is where an invite link lands (/invite?token=…): the person
+// chooses a password (or gives their existing account's) and joins. The
+// token rides in the query string, which the request log never records.
+func (c *Console) invitePage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer") // the URL holds the token
+	p := &page{r: r, Title: "Accept your invite", Data: inviteData{Token: strings.TrimSpace(r.URL.Query().Get("token"))}}
+	if err := c.render(w, "invite", p); err != nil {
+		c.fail(w, r, p, err)
+	}
+}
+
+// acceptInvite needs no CSRF token for the same reason sign-in doesn't:
+// there is no session to ride on, and the link token is the credential.
+func (c *Console) acceptInvite(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	token := strings.TrimSpace(r.PostFormValue("token"))
+	p := &page{r: r, Title: "Accept your invite", Data: inviteData{Token: token}}
+	fail := func(status int, msg string) {
+		p.Status, p.Error = status, msg
+		if err := c.render(w, "invite", p); err != nil {
+			c.fail(w, r, p, err)
+		}
+	}
+	if token == "" {
+		fail(http.StatusBadRequest, "Paste the invite token from your invite link.")
+		return
+	}
+	pass := r.PostFormValue("password")
+	if confirm := r.PostFormValue("confirm"); confirm != "" && confirm != pass {
+		fail(http.StatusBadRequest, "The two passwords differ.")
+		return
+	}
+	slug, err := c.auth.AcceptInvite(w, r, token, pass)
+	if err != nil {
+		status, msg := errorInfo(err)
+		if status >= 500 {
+			c.fail(w, r, p, err)
+			return
+		}
+		if e, ok := service.AsError(err); ok && e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(int(e.RetryAfter/time.Second)+1))
+		}
+		fail(status, msg)
+		return
+	}
+	http.Redirect(w, r, "/teams/"+url.PathEscape(slug)+"/?done=joined", http.StatusSeeOther)
 }

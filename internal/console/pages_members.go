@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -160,6 +161,8 @@ type invitesData struct {
 	// New is an invite just made or resent, with its link token (shown once).
 	New    *service.NewInvite
 	Resent bool
+	// Link is the acceptance link of New: this server's /invite page.
+	Link string
 }
 
 func (c *Console) invitesPage(w http.ResponseWriter, r *http.Request, p *page) error {
@@ -174,6 +177,10 @@ func (c *Console) showInvites(w http.ResponseWriter, r *http.Request, p *page, e
 	d := &invitesData{Invites: list, Roles: service.AllRoles, Role: service.RoleDeveloper}
 	if edit != nil {
 		edit(d)
+	}
+	if d.New != nil {
+		origin := strings.TrimSuffix(c.auth.BaseURL(r), "/scim/v2")
+		d.Link = origin + "/invite?token=" + url.QueryEscape(d.New.Token)
 	}
 	p.Title, p.Nav, p.Data = "Invites", "invites", d
 	p.notice()

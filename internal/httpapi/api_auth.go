@@ -129,24 +129,38 @@ func (s *Server) apiAcceptInvite(w http.ResponseWriter, r *http.Request, _ *serv
 	if err := decodeAPIBody(r, &body); err != nil {
 		return err
 	}
-	key := "ip:" + clientIP(r)
-	if wait, blocked := s.api.logins.blocked(key); blocked {
-		return retryLater(wait)
-	}
-	res, err := s.svc.AcceptInvite(r.Context(), body.Token, body.Password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
-	if err == service.ErrBadCredentials {
-		s.api.logins.fail(key)
-		return service.Unauthorized("an account with this email already exists: accept with its password")
-	}
+	res, err := s.acceptInvite(w, r, body.Token, body.Password)
 	if err != nil {
 		return err
 	}
-	s.setSessionCookie(w, r, res.Session)
 	writeAPIJSON(w, http.StatusOK, map[string]any{
 		"account": accountJSON(res.Account), "account_created": res.Created, "csrf_token": res.Session.Session.CSRFToken,
 		"team": map[string]any{"slug": res.Team.Slug, "name": res.Team.Name}, "member_id": res.Member.ID,
 		"roles": service.SplitRoles(res.Member.Role)})
 	return nil
+}
+
+// acceptInvite accepts an invite link for the API and the console alike:
+// guessing at tokens or at an existing account's password counts against
+// the client IP's sign-in limit. On success the session cookie is set.
+func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request, token, password string) (service.AcceptResult, error) {
+	key := "ip:" + clientIP(r)
+	if wait, blocked := s.api.logins.blocked(key); blocked {
+		return service.AcceptResult{}, retryLater(wait)
+	}
+	res, err := s.svc.AcceptInvite(r.Context(), token, password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
+	if err == service.ErrBadCredentials {
+		s.api.logins.fail(key)
+		return res, service.Unauthorized("an account with this email already exists: accept with its password")
+	}
+	if err != nil {
+		if e, ok := service.AsError(err); ok && (e.Status == http.StatusNotFound || e.Status == http.StatusGone) {
+			s.api.logins.fail(key)
+		}
+		return res, err
+	}
+	s.setSessionCookie(w, r, res.Session)
+	return res, nil
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, c *service.Caller) error {

@@ -64,6 +64,13 @@ func (a consoleAuth) Login(w http.ResponseWriter, r *http.Request, email, passwo
 	return nil
 }
 
+// AcceptInvite accepts an invite link with the API's code and limits,
+// sets the session cookie and returns the team's slug.
+func (a consoleAuth) AcceptInvite(w http.ResponseWriter, r *http.Request, token, password string) (string, error) {
+	res, err := a.s.acceptInvite(w, r, token, password)
+	return res.Team.Slug, err
+}
+
 // Logout ends the session and clears the cookie.
 func (a consoleAuth) Logout(w http.ResponseWriter, r *http.Request, c service.Caller) error {
 	err := a.s.svc.Logout(r.Context(), c)
