@@ -149,9 +149,10 @@ func (c *Console) routes() map[string]http.Handler {
 		"GET " + t + "/groups":                     c.team(service.ActMembersRead, c.groupsPage),
 		"GET " + t + "/groups/{id}":                c.team(service.ActMembersRead, c.groupPage),
 		"POST " + t + "/groups/{id}/roles":         c.team(service.ActMembersManage, c.setGroupRoles),
-		"GET " + t + "/logs/audit":                 c.team(service.ActSCIMManage, c.auditPage),
-		"GET " + t + "/logs/provisioning":          c.team(service.ActSCIMManage, c.provLogPage),
-		"GET " + t + "/logs/provisioning/{id}":     c.team(service.ActSCIMManage, c.provEntryPage),
+		"GET " + t + "/logs/audit":                 c.team(service.ActAuditRead, c.auditPage),
+		"GET " + t + "/logs/audit/export":          c.team(service.ActAuditRead, c.auditExport),
+		"GET " + t + "/logs/provisioning":          c.team(service.ActAuditRead, c.provLogPage),
+		"GET " + t + "/logs/provisioning/{id}":     c.team(service.ActAuditRead, c.provEntryPage),
 	}
 }
 

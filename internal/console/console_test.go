@@ -514,6 +514,18 @@ func TestLogsPages(t *testing.T) {
 	want(t, b.get("/teams/acme/logs/audit?action=scim_key."), 200, "scim_key.create")
 	want(t, b.get("/teams/acme/logs/audit?action=nothing."), 200, "No events match")
 	want(t, b.get("/teams/acme/logs/audit?since=yesterday"), 400, "since must be a date")
+
+	// Export: the filtered log as a download, linked from the page.
+	r = b.get("/teams/acme/logs/audit?action=scim_key.")
+	want(t, r, 200, `/teams/acme/logs/audit/export?action=scim_key.&amp;format=csv`)
+	r = b.get("/teams/acme/logs/audit/export?action=scim_key.&format=csv")
+	want(t, r, 200, "id,at,actor,action,target", "scim_key.create")
+	wantNot(t, r, "scim.enable")
+	if !strings.Contains(r.Header.Get("Content-Disposition"), `filename="audit-acme.csv"`) {
+		t.Fatalf("Content-Disposition %q", r.Header.Get("Content-Disposition"))
+	}
+	want(t, b.get("/teams/acme/logs/audit/export?format=jsonl"), 200, `"action":"scim.enable"`)
+	want(t, b.get("/teams/acme/logs/audit/export?format=xml"), 400, "format must be csv or jsonl")
 }
 
 func TestAuditPaging(t *testing.T) {

@@ -92,22 +92,33 @@ type auditData struct {
 	Events                              []auditRow
 	Pager                               cursorPager
 	Filtered                            bool
+	// ExportCSV and ExportJSONL download the whole filtered log.
+	ExportCSV, ExportJSONL string
 }
 
-func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, p *page) error {
+// auditQuery reads the audit page's filters (dates, not times: the
+// form's date inputs) into a store query.
+func auditQuery(r *http.Request) (*auditData, store.AuditQuery, error) {
 	qv := r.URL.Query()
 	d := &auditData{Actor: strings.TrimSpace(qv.Get("actor")), Action: strings.TrimSpace(qv.Get("action")),
 		Target: strings.TrimSpace(qv.Get("target")), Since: qv.Get("since"), Until: qv.Get("until")}
+	d.Filtered = d.Actor != "" || d.Action != "" || d.Target != "" || d.Since != "" || d.Until != ""
 	q := store.AuditQuery{Actor: d.Actor, ActionPrefix: d.Action, Limit: LogPage}
 	q.TargetType, q.TargetID, _ = strings.Cut(d.Target, ":")
 	var err error
 	if q.Since, err = dayParam(r, "since", false); err != nil {
-		return err
+		return nil, q, err
 	}
 	if q.Until, err = dayParam(r, "until", true); err != nil {
-		return err
+		return nil, q, err
 	}
-	if q.After, err = service.DecodeCursor(qv.Get("cursor")); err != nil {
+	q.After, err = service.DecodeCursor(qv.Get("cursor"))
+	return d, q, err
+}
+
+func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, p *page) error {
+	d, q, err := auditQuery(r)
+	if err != nil {
 		return err
 	}
 	ap, err := c.svc.QueryAudit(r.Context(), p.Team.ID, q)
@@ -115,9 +126,36 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, p *page) err
 		return err
 	}
 	d.Events, d.Pager = auditRows(ap.Events), newCursorPager(r, ap.Next)
-	d.Filtered = d.Actor != "" || d.Action != "" || d.Target != "" || d.Since != "" || d.Until != ""
+	exp := r.URL.Query()
+	exp.Del("cursor")
+	exp.Set("format", "csv")
+	d.ExportCSV = p.T() + "/logs/audit/export?" + exp.Encode()
+	exp.Set("format", "jsonl")
+	d.ExportJSONL = p.T() + "/logs/audit/export?" + exp.Encode()
 	p.Title, p.Nav, p.Data = "Audit log", "audit", d
 	return c.render(w, "audit", p)
+}
+
+// auditExport downloads the whole filtered audit log as CSV or JSON lines.
+func (c *Console) auditExport(w http.ResponseWriter, r *http.Request, p *page) error {
+	_, q, err := auditQuery(r)
+	if err != nil {
+		return err
+	}
+	format := r.URL.Query().Get("format")
+	ct := map[string]string{"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}[format]
+	if ct == "" {
+		return service.BadRequest("format", "format must be csv or jsonl")
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", `attachment; filename="audit-`+p.Team.Slug+`.`+format+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	// Once rows are out the status is sent; a later failure can only cut
+	// the download short, so it is logged.
+	if err := c.svc.ExportAudit(r.Context(), p.Team.ID, q, format, w); err != nil {
+		c.log.ErrorContext(r.Context(), "audit export failed", "err", err.Error())
+	}
+	return nil
 }
 
 type provData struct {

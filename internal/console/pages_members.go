@@ -128,7 +128,7 @@ func (c *Console) memberPage(w http.ResponseWriter, r *http.Request, p *page) er
 		return err
 	}
 	b, _ := json.MarshalIndent(m.Attrs, "", "  ")
-	d := &memberData{M: m, Attrs: string(b), CanLog: p.Can(string(service.ActSCIMManage))}
+	d := &memberData{M: m, Attrs: string(b), CanLog: p.Can(string(service.ActAuditRead))}
 	if d.CanLog {
 		// The member's audit trail is the audit log's, so it needs the
 		// same permission as the log itself.
