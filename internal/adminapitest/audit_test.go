@@ -88,6 +88,9 @@ func TestAuditCompleteness(t *testing.T) {
 			f.markAudit()
 			return f.admin.do("POST", f.e.teamPath("/scim/keys/"+id+"/rotate"), map[string]any{"grace": "1h"})
 		}, 201, adminActor},
+		"put /teams/{slug}/schema": {func(f *fixture) response {
+			return f.admin.do("PUT", f.e.teamPath("/schema"), map[string]any{"attributes": []any{map[string]any{"name": "costCode"}}})
+		}, 200, adminActor},
 		"patch /teams/{slug}/policies": {func(f *fixture) response {
 			return f.script.do("PATCH", f.e.teamPath("/policies"), map[string]any{"seat_limit": 10, "group_delete_deactivates": true})
 		}, 200, func(*fixture) string { return "token:script" }},

@@ -2,6 +2,7 @@ package adminapitest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -221,4 +222,39 @@ func TestLogsAPI(t *testing.T) {
 	dev := e.login("dev@acme.example", testPassword)
 	dev.do("GET", e.teamPath("/audit"), nil).apiError(t, 403, "")
 	dev.do("GET", e.teamPath("/provisioning-log"), nil).apiError(t, 403, "")
+}
+
+// TestSchemaAPI declares custom attributes through the API and checks an
+// IdP sees them in /Schemas and can set them.
+func TestSchemaAPI(t *testing.T) {
+	e := newEnv(t)
+	e.setSCIM(true)
+	admin := e.login(e.Admin, e.AdminPassword)
+	if r := admin.do("GET", e.teamPath("/schema"), nil).must(t, 200); len(r.Body["attributes"].([]any)) != 0 {
+		t.Fatalf("fresh team %s", r.Raw)
+	}
+	r := admin.do("PUT", e.teamPath("/schema"), map[string]any{"attributes": []any{
+		map[string]any{"name": "costCode", "description": "finance"}, map[string]any{"name": "level", "type": "integer"}}}).must(t, 200)
+	if fmt.Sprint(r.Body["added"]) != "[costCode level]" || len(r.Body["attributes"].([]any)) != 2 {
+		t.Fatalf("apply %s", r.Raw)
+	}
+	admin.do("PUT", e.teamPath("/schema"), map[string]any{"attributes": []any{map[string]any{"name": "level", "type": "string"}}}).apiError(t, 409, "attributes")
+	admin.do("PUT", e.teamPath("/schema"), map[string]any{"attributes": []any{map[string]any{"name": "9x"}}}).apiError(t, 400, "attributes")
+	admin.do("PUT", e.teamPath("/schema"), map[string]any{}).apiError(t, 400, "attributes")
+
+	key := admin.do("POST", e.teamPath("/scim/keys"), map[string]any{"name": "okta"}).must(t, 201).Body["token"].(string)
+	if st, body := e.scim("GET", "/Schemas", key, ""); st != 200 || !strings.Contains(body, "costCode") || !strings.Contains(body, "finance") {
+		t.Fatalf("/Schemas: %d %s", st, body)
+	}
+	st, body := e.scim("POST", "/Users", key, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:roster:2.0:User"],
+		"userName":"cc@acme.example","urn:ietf:params:scim:schemas:extension:roster:2.0:User":{"level":3}}`)
+	if st != 201 || !strings.Contains(body, `"level":3`) {
+		t.Fatalf("create with a custom attribute: %d %s", st, body)
+	}
+	r = admin.do("PUT", e.teamPath("/schema"), map[string]any{"attributes": []any{map[string]any{"name": "level", "type": "integer"}}, "prune": true}).must(t, 200)
+	if fmt.Sprint(r.Body["removed"]) != "[costCode]" {
+		t.Fatalf("prune %s", r.Raw)
+	}
+	e.addMember("dev@acme.example", []string{"Developer"}, store.SourceManual, true)
+	e.login("dev@acme.example", testPassword).do("PUT", e.teamPath("/schema"), map[string]any{"attributes": []any{}}).apiError(t, 403, "")
 }

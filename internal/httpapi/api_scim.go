@@ -2,13 +2,15 @@ package httpapi
 
 // Admin API of a team's SCIM settings: SCIM keys (create, list, revoke,
 // rotate with grace), the team's provisioning policies (seat limit,
-// group-deletion rule) and its groups with their role bindings.
+// group-deletion rule), its custom User attributes, and its groups with
+// their role bindings.
 
 import (
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -26,6 +28,8 @@ func (s *Server) apiSCIMRoutes() []apiRoute {
 		{Method: "POST", Path: t + "/scim/keys/{id}/rotate", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiRotateKey},
 		{Method: "GET", Path: t + "/policies", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiGetPolicies},
 		{Method: "PATCH", Path: t + "/policies", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiPatchPolicies},
+		{Method: "GET", Path: t + "/schema", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiGetSchema},
+		{Method: "PUT", Path: t + "/schema", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiPutSchema},
 		{Method: "GET", Path: t + "/groups", Auth: apiTeam, Action: service.ActMembersRead, Handle: s.apiListGroups},
 		{Method: "GET", Path: t + "/groups/{id}", Auth: apiTeam, Action: service.ActMembersRead, Handle: s.apiGetGroup},
 		{Method: "PUT", Path: t + "/groups/{id}/roles", Auth: apiTeam, Action: service.ActMembersManage, Handle: s.apiPutGroupRoles},
@@ -239,5 +243,54 @@ func (s *Server) apiPutGroupRoles(w http.ResponseWriter, r *http.Request, c *ser
 		return err
 	}
 	writeAPIJSON(w, http.StatusOK, groupJSON(g))
+	return nil
+}
+
+func attributesJSON(list []scim.CustomAttribute) []scim.CustomAttribute {
+	if list == nil {
+		return []scim.CustomAttribute{}
+	}
+	return list
+}
+
+func (s *Server) apiGetSchema(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	list, err := scim.ParseCustomAttributes(c.Team.UserExtension)
+	if err != nil {
+		return err
+	}
+	writeAPIJSON(w, http.StatusOK, map[string]any{"schema": scim.CustomUserURN, "attributes": attributesJSON(list)})
+	return nil
+}
+
+// apiPutSchema declares the team's custom User attributes, as `roster
+// schema apply` does: new ones are added, descriptions updated, and with
+// prune the ones not listed withdrawn.
+func (s *Server) apiPutSchema(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+	var body struct {
+		Attributes *[]scim.CustomAttribute `json:"attributes"`
+		Prune      bool                    `json:"prune"`
+	}
+	if err := decodeAPIBody(r, &body); err != nil {
+		return err
+	}
+	if body.Attributes == nil {
+		return service.BadRequest("attributes", "attributes (a list, possibly empty) is required")
+	}
+	plan, err := s.svc.ApplyCustomAttributes(r.Context(), c.Team.Slug, *body.Attributes, body.Prune, c.Actor)
+	if err != nil {
+		return err
+	}
+	list, err := s.svc.CustomAttributes(r.Context(), c.Team.Slug)
+	if err != nil {
+		return err
+	}
+	orEmpty := func(v []string) []string {
+		if v == nil {
+			return []string{}
+		}
+		return v
+	}
+	writeAPIJSON(w, http.StatusOK, map[string]any{"schema": scim.CustomUserURN, "attributes": attributesJSON(list),
+		"added": orEmpty(plan.Added), "updated": orEmpty(plan.Updated), "removed": orEmpty(plan.Removed)})
 	return nil
 }
