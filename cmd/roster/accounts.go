@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -45,26 +44,14 @@ func cliCaller(ctx context.Context, svc *service.Service, slug string) (service.
 }
 
 func membersList(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("members list", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required("team", *team); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
-		c, err := cliCaller(ctx, svc, *team)
-		if err != nil {
-			return err
-		}
-		out := []any{}
+	c := newCommand("members list", stdout)
+	c.team()
+	c.jsonFlag()
+	return c.runAs(ctx, args, func(svc *service.Service, caller service.Caller) error {
+		out := c.list()
 		const page = 1000
 		for offset := 0; ; offset += page {
-			list, total, err := svc.ListMembers(ctx, c, store.MemberQuery{Page: store.Page{Offset: offset, Limit: page}})
+			list, total, err := svc.ListMembers(ctx, caller, store.MemberQuery{Page: store.Page{Offset: offset, Limit: page}})
 			if err != nil {
 				return err
 			}
@@ -73,85 +60,50 @@ func membersList(ctx context.Context, args []string, stdout io.Writer) error {
 				if roles == nil {
 					roles = []string{}
 				}
-				out = append(out, map[string]any{"id": m.User.ID, "userName": m.User.UserName, "displayName": m.User.DisplayName,
-					"active": m.User.Active, "source": m.User.Source, "roles": roles, "created_at": m.User.Created.UTC().Format(time.RFC3339)})
-				if !*asJSON {
-					status := "active"
-					if !m.User.Active {
-						status = "deactivated"
-					}
-					fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\t%s\n", m.User.ID, m.User.UserName, status, m.User.Source, strings.Join(roles, ","))
+				status := "active"
+				if !m.User.Active {
+					status = "deactivated"
 				}
+				out.add(map[string]any{"id": m.User.ID, "userName": m.User.UserName, "displayName": m.User.DisplayName,
+					"active": m.User.Active, "source": m.User.Source, "roles": roles, "created_at": m.User.Created.UTC().Format(time.RFC3339)},
+					"%s\t%s\t%s\t%s\t%s\n", m.User.ID, m.User.UserName, status, m.User.Source, strings.Join(roles, ","))
 			}
 			if offset+page >= total {
 				break
 			}
 		}
-		if *asJSON {
-			return printJSON(stdout, out)
-		}
-		return nil
+		return out.done()
 	})
 }
 
 func inviteList(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("invite list", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required("team", *team); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
-		c, err := cliCaller(ctx, svc, *team)
+	c := newCommand("invite list", stdout)
+	c.team()
+	c.jsonFlag()
+	return c.runAs(ctx, args, func(svc *service.Service, caller service.Caller) error {
+		list, err := svc.Invites(ctx, caller)
 		if err != nil {
 			return err
 		}
-		list, err := svc.Invites(ctx, c)
-		if err != nil {
-			return err
-		}
-		out := []any{}
+		out := c.list()
 		for _, d := range list {
 			j := map[string]any{"id": d.ID, "email": d.Email, "role": d.Role, "status": d.Status,
 				"created_at": d.Created.UTC().Format(time.RFC3339), "expires_at": nil, "invited_by": d.InvitedBy}
 			if d.ExpiresAt != nil {
 				j["expires_at"] = d.ExpiresAt.UTC().Format(time.RFC3339)
 			}
-			out = append(out, j)
-			if !*asJSON {
-				fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", d.ID, d.Email, d.Role, d.Created.UTC().Format(time.RFC3339))
-			}
+			out.add(j, "%s\t%s\t%s\t%s\n", d.ID, d.Email, d.Role, d.Created.UTC().Format(time.RFC3339))
 		}
-		if *asJSON {
-			return printJSON(stdout, out)
-		}
-		return nil
+		return out.done()
 	})
 }
 
 func inviteRevoke(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("invite revoke", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	id := fs.String("id", "", "invite id")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := errors.Join(required("team", *team), required("id", *id)); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
-		c, err := cliCaller(ctx, svc, *team)
-		if err != nil {
-			return err
-		}
-		if err := svc.RevokeInvite(ctx, c, *id); err != nil {
+	c := newCommand("invite revoke", stdout)
+	c.team()
+	id := c.id("invite id")
+	return c.runAs(ctx, args, func(svc *service.Service, caller service.Caller) error {
+		if err := svc.RevokeInvite(ctx, caller, *id); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "revoked invite %s\n", *id)
@@ -160,14 +112,9 @@ func inviteRevoke(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func accountSetPassword(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("account set-password", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	email := fs.String("email", "", "the account's email")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required("email", *email); err != nil {
+	c := newCommand("account set-password", stdout)
+	email := c.requiredString("email", "the account's email")
+	if err := c.parse(args); err != nil {
 		return err
 	}
 	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
@@ -178,7 +125,7 @@ func accountSetPassword(ctx context.Context, args []string, stdout io.Writer) er
 	if pw == "" {
 		return errors.New("no password on stdin: pipe it in, e.g. printf '%s\\n' \"$PW\" | roster account set-password --email …")
 	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	return c.withService(ctx, func(svc *service.Service) error {
 		acc, err := svc.SetAccountPassword(ctx, *email, pw, cliActor)
 		if err != nil {
 			if e, ok := service.AsError(err); ok {

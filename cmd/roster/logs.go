@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,27 +26,42 @@ func timeFlag(name, v string) (time.Time, error) {
 	return t, nil
 }
 
+// timeRange is the --since and --until of a log command.
+type timeRange struct{ since, until string }
+
+// timeRange adds --since and --until; what names the entries ("events").
+func (c *command) timeRange(what string) *timeRange {
+	r := &timeRange{}
+	c.fs.StringVar(&r.since, "since", "", "only "+what+" at or after this RFC 3339 time")
+	c.fs.StringVar(&r.until, "until", "", "only "+what+" before this RFC 3339 time")
+	return r
+}
+
+// times parses the flags given (timeFlag); zero times for those not given.
+func (r *timeRange) times() (since, until time.Time, err error) {
+	if since, err = timeFlag("since", r.since); err != nil {
+		return since, until, err
+	}
+	until, err = timeFlag("until", r.until)
+	return since, until, err
+}
+
 // auditList is `roster audit`. With --json (or --format json) it prints
 // a JSON array, newest first, each event with "at", "actor", "action" and
 // "target" (a contract); jsonl and csv export every matching event unless
 // --limit is given.
 func auditList(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
+	c := newCommand("audit", stdout)
+	fs := c.fs
+	team := c.team()
 	limit := fs.Int("limit", 0, "how many events, newest first (default 50; for jsonl and csv: all)")
-	asJSON := fs.Bool("json", false, "print a JSON array (same as --format json)")
+	asJSON := c.jsonUsage("print a JSON array (same as --format json)")
 	format := fs.String("format", "", "output: text, json, jsonl or csv")
-	since := fs.String("since", "", "only events at or after this RFC 3339 time")
-	until := fs.String("until", "", "only events before this RFC 3339 time")
+	times := c.timeRange("events")
 	actor := fs.String("actor", "", `only this actor, e.g. "scim-key:okta" or "cli:operator"`)
 	action := fs.String("action", "", `only actions starting with this, e.g. "user." or "scim_key.revoke"`)
 	target := fs.String("target", "", `only this target: "type:id" (user:ID) or a type (user)`)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required("team", *team); err != nil {
+	if err := c.parse(args); err != nil {
 		return err
 	}
 	if *format == "" {
@@ -66,15 +80,12 @@ func auditList(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	var q store.AuditQuery
 	var err error
-	if q.Since, err = timeFlag("since", *since); err != nil {
-		return err
-	}
-	if q.Until, err = timeFlag("until", *until); err != nil {
+	if q.Since, q.Until, err = times.times(); err != nil {
 		return err
 	}
 	q.Actor, q.ActionPrefix = *actor, *action
 	q.TargetType, q.TargetID, _ = strings.Cut(*target, ":")
-	return withService(ctx, sf, func(svc *service.Service) error {
+	return c.withService(ctx, func(svc *service.Service) error {
 		teamID, err := svc.TeamID(ctx, *team)
 		if err != nil {
 			return err
@@ -129,23 +140,18 @@ func auditEvents(ctx context.Context, svc *service.Service, teamID string, q sto
 // provLogCmd is `roster provisioning-log`: the team's SCIM requests,
 // newest first.
 func provLogCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("provisioning-log", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
+	c := newCommand("provisioning-log", stdout)
+	fs := c.fs
+	team := c.team()
 	errorsOnly := fs.Bool("errors", false, "only failed requests (status >= 400)")
 	status := fs.String("status", "", `only this status: a code (409), a class (4xx) or "error"`)
-	since := fs.String("since", "", "only requests at or after this RFC 3339 time")
-	until := fs.String("until", "", "only requests before this RFC 3339 time")
+	times := c.timeRange("requests")
 	method := fs.String("method", "", "only this HTTP method")
 	path := fs.String("path", "", "only paths containing this")
 	resource := fs.String("resource", "", "only requests about this user or group id")
 	limit := fs.Int("limit", 50, "how many entries, newest first (at most 1000)")
-	asJSON := fs.Bool("json", false, "print a JSON array, request bodies (redacted) included")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required("team", *team); err != nil {
+	asJSON := c.jsonUsage("print a JSON array, request bodies (redacted) included")
+	if err := c.parse(args); err != nil {
 		return err
 	}
 	if *limit <= 0 || *limit > service.MaxLogPage {
@@ -153,10 +159,7 @@ func provLogCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	q := store.ProvisioningQuery{Method: *method, PathContains: *path, ResourceID: *resource, Limit: *limit}
 	var err error
-	if q.Since, err = timeFlag("since", *since); err != nil {
-		return err
-	}
-	if q.Until, err = timeFlag("until", *until); err != nil {
+	if q.Since, q.Until, err = times.times(); err != nil {
 		return err
 	}
 	if q.MinStatus, q.MaxStatus, err = service.ParseStatusFilter(*status); err != nil {
@@ -165,7 +168,7 @@ func provLogCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if *errorsOnly && q.MinStatus < 400 {
 		q.MinStatus = 400
 	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	return c.withService(ctx, func(svc *service.Service) error {
 		teamID, err := svc.TeamID(ctx, *team)
 		if err != nil {
 			return err

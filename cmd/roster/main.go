@@ -297,19 +297,11 @@ To get a SCIM API key, in another terminal:
 }
 
 func teamCreate(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("team create", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	name := fs.String("name", "", "team name")
-	admin := fs.String("admin-email", "", "email of the team's first admin")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := errors.Join(required("name", *name), required("admin-email", *admin)); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	c := newCommand("team create", stdout)
+	name := c.requiredString("name", "team name")
+	admin := c.requiredString("admin-email", "email of the team's first admin")
+	asJSON := c.jsonFlag()
+	return c.run(ctx, args, func(svc *service.Service) error {
 		t, err := svc.CreateTeam(ctx, *name, *admin, cliActor)
 		if err != nil {
 			return err
@@ -325,11 +317,11 @@ func teamCreate(ctx context.Context, args []string, stdout io.Writer) error {
 			if err := printJSON(stdout, out); err != nil {
 				return err
 			}
-			return adminAccountError(pwErr, t, sf)
+			return adminAccountError(pwErr, t, c.store)
 		}
 		fmt.Fprintf(stdout, "Created team %q with slug %s (id %s). Admin: %s\nNext: roster scim enable --team %s\n", t.Name, t.Slug, t.ID, t.AdminEmail, t.Slug)
 		printAdminPassword(stdout, t, pw)
-		return adminAccountError(pwErr, t, sf)
+		return adminAccountError(pwErr, t, c.store)
 	})
 }
 
@@ -339,85 +331,55 @@ func teamJSON(t store.Team) map[string]any {
 }
 
 func teamList(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("team list", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	c := newCommand("team list", stdout)
+	c.jsonFlag()
+	return c.run(ctx, args, func(svc *service.Service) error {
 		teams, err := svc.Teams(ctx)
 		if err != nil {
 			return err
 		}
-		out := make([]any, 0, len(teams))
+		out := c.list()
 		for _, t := range teams {
-			out = append(out, teamJSON(t))
-			if !*asJSON {
-				fmt.Fprintf(stdout, "%s\t%s\tscim=%v\t%s\n", t.Slug, t.ID, t.SCIMEnabled, t.Name)
-			}
+			out.add(teamJSON(t), "%s\t%s\tscim=%v\t%s\n", t.Slug, t.ID, t.SCIMEnabled, t.Name)
 		}
-		if *asJSON {
-			return printJSON(stdout, out)
-		}
-		return nil
+		return out.done()
 	})
 }
-
-func teamFlag(fs *flag.FlagSet) *string { return fs.String("team", "", "team slug") }
 
 func scimToggle(ctx context.Context, args []string, stdout io.Writer, on bool) error {
 	name := "scim disable"
 	if on {
 		name = "scim enable"
 	}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required("team", *team); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	c := newCommand(name, stdout)
+	team := c.team()
+	c.jsonFlag()
+	return c.run(ctx, args, func(svc *service.Service) error {
 		t, err := svc.SetSCIM(ctx, *team, on, cliActor)
 		if err != nil {
 			return err
-		}
-		if *asJSON {
-			return printJSON(stdout, teamJSON(t))
 		}
 		state := "disabled"
 		if on {
 			state = "enabled"
 		}
-		fmt.Fprintf(stdout, "SCIM provisioning %s for team %s\n", state, t.Slug)
-		return nil
+		return c.print(teamJSON(t), "SCIM provisioning %s for team %s\n", state, t.Slug)
 	})
 }
 
 func keyCreate(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("scim-key create", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	name := fs.String("name", "", "a name for the key, such as the IdP it is for")
-	expiresIn := fs.Duration("expires-in", 0, "lifetime of the key (e.g. 2160h); 0 means it never expires")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := errors.Join(required("team", *team), required("name", *name)); err != nil {
+	c := newCommand("scim-key create", stdout)
+	team := c.team()
+	name := c.requiredString("name", "a name for the key, such as the IdP it is for")
+	expiresIn := c.fs.Duration("expires-in", 0, "lifetime of the key (e.g. 2160h); 0 means it never expires")
+	c.jsonFlag()
+	if err := c.parse(args); err != nil {
 		return err
 	}
 	if *expiresIn < 0 {
 		return errors.New("--expires-in must not be negative")
 	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	return c.withService(ctx, func(svc *service.Service) error {
 		var exp *time.Time
 		if *expiresIn > 0 {
 			t := svc.Now().Add(*expiresIn)
@@ -429,59 +391,33 @@ func keyCreate(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		out := httpapi.NewKeyJSON(nk, svc.Now())
 		out["team"] = *team
-		if *asJSON {
-			return printJSON(stdout, out)
-		}
-		fmt.Fprintf(stdout, "SCIM API key %q created for team %s. It is shown only this once:\n\n  %s\n\nPaste it into your IdP as the API token (Authorization: Bearer <key>).\n", nk.Key.Name, *team, nk.Token)
-		return nil
+		return c.print(out, "SCIM API key %q created for team %s. It is shown only this once:\n\n  %s\n\nPaste it into your IdP as the API token (Authorization: Bearer <key>).\n", nk.Key.Name, *team, nk.Token)
 	})
 }
 
 func keyList(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("scim-key list", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required("team", *team); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	c := newCommand("scim-key list", stdout)
+	team := c.team()
+	c.jsonFlag()
+	return c.run(ctx, args, func(svc *service.Service) error {
 		keys, err := svc.ListKeys(ctx, *team)
 		if err != nil {
 			return err
 		}
 		now := svc.Now()
-		out := make([]any, 0, len(keys))
+		out := c.list()
 		for _, k := range keys {
-			out = append(out, httpapi.KeyJSON(k, now))
-			if !*asJSON {
-				fmt.Fprintf(stdout, "%s\t%s\t%s…\t%s\n", k.ID, service.KeyStatus(k, now), k.Prefix, k.Name)
-			}
+			out.add(httpapi.KeyJSON(k, now), "%s\t%s\t%s…\t%s\n", k.ID, service.KeyStatus(k, now), k.Prefix, k.Name)
 		}
-		if *asJSON {
-			return printJSON(stdout, out)
-		}
-		return nil
+		return out.done()
 	})
 }
 
 func keyRevoke(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("scim-key revoke", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	id := fs.String("id", "", "key id")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := errors.Join(required("team", *team), required("id", *id)); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	c := newCommand("scim-key revoke", stdout)
+	team := c.team()
+	id := c.id("key id")
+	return c.run(ctx, args, func(svc *service.Service) error {
 		if err := svc.RevokeKey(ctx, *team, *id, cliActor); err != nil {
 			return err
 		}
@@ -491,29 +427,17 @@ func keyRevoke(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func inviteCreate(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("invite create", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	email := fs.String("email", "", "email to invite")
-	role := fs.String("role", service.RoleDeveloper, "role on joining")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := errors.Join(required("team", *team), required("email", *email)); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	c := newCommand("invite create", stdout)
+	team := c.team()
+	email := c.requiredString("email", "email to invite")
+	role := c.fs.String("role", service.RoleDeveloper, "role on joining")
+	c.jsonFlag()
+	return c.run(ctx, args, func(svc *service.Service) error {
 		inv, err := svc.CreateInvite(ctx, *team, *email, *role, cliActor)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			return printJSON(stdout, map[string]any{"id": inv.ID, "email": inv.Email, "role": inv.Role, "status": inv.Status,
-				"created_at": inv.Created.UTC().Format(time.RFC3339)})
-		}
-		fmt.Fprintf(stdout, "invited %s as %s (invite %s)\n", inv.Email, inv.Role, inv.ID)
-		return nil
+		return c.print(map[string]any{"id": inv.ID, "email": inv.Email, "role": inv.Role, "status": inv.Status,
+			"created_at": inv.Created.UTC().Format(time.RFC3339)}, "invited %s as %s (invite %s)\n", inv.Email, inv.Role, inv.ID)
 	})
 }

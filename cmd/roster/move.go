@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -37,30 +36,26 @@ func openMover(ctx context.Context, sf storeFlags) (exporter, func() error, erro
 // serve also apply them at start; this lets an operator do it first, once,
 // before rolling out new replicas.
 func migrateCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	if err := parse(fs, args); err != nil {
+	c := newCommand("migrate", stdout)
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	st, err := sf.open(ctx)
+	st, err := c.store.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	fmt.Fprintf(stdout, "schema up to date (%s)\n", sf.where())
+	fmt.Fprintf(stdout, "schema up to date (%s)\n", c.store.where())
 	return nil
 }
 
 func exportCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	out := fs.String("out", "-", "file to write (- for standard output)")
-	if err := parse(fs, args); err != nil {
+	c := newCommand("export", stdout)
+	out := c.fs.String("out", "-", "file to write (- for standard output)")
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	ex, closeFn, err := openMover(ctx, sf)
+	ex, closeFn, err := openMover(ctx, c.store)
 	if err != nil {
 		return err
 	}
@@ -78,11 +73,9 @@ func exportCmd(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	in := fs.String("in", "-", "dump to read (- for standard input)")
-	if err := parse(fs, args); err != nil {
+	c := newCommand("import", stdout)
+	in := c.fs.String("in", "-", "dump to read (- for standard input)")
+	if err := c.parse(args); err != nil {
 		return err
 	}
 	var r io.Reader = os.Stdin
@@ -94,7 +87,7 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		defer f.Close()
 		r = f
 	}
-	ex, closeFn, err := openMover(ctx, sf)
+	ex, closeFn, err := openMover(ctx, c.store)
 	if err != nil {
 		return err
 	}

@@ -2,33 +2,23 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"github.com/rosterhq/roster/internal/httpapi"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/service"
 )
 
 func keyRotate(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("scim-key rotate", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	id := fs.String("id", "", "id of the key to replace")
-	grace := fs.Duration("grace", 0, "how long the old key keeps working, e.g. 24h (0: it stops now)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := errors.Join(required("team", *team), required("id", *id)); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	c := newCommand("scim-key rotate", stdout)
+	team := c.team()
+	id := c.id("id of the key to replace")
+	grace := c.fs.Duration("grace", 0, "how long the old key keeps working, e.g. 24h (0: it stops now)")
+	c.jsonFlag()
+	return c.run(ctx, args, func(svc *service.Service) error {
 		nk, err := svc.RotateKey(ctx, *team, *id, *grace, cliActor)
 		if err != nil {
 			return err
@@ -37,12 +27,8 @@ func keyRotate(ctx context.Context, args []string, stdout io.Writer) error {
 		out["team"] = *team
 		out["replaces"] = *id
 		out["old_key_stops_at"] = svc.Now().Add(*grace).UTC().Format(time.RFC3339)
-		if *asJSON {
-			return printJSON(stdout, out)
-		}
-		fmt.Fprintf(stdout, "New SCIM API key %q for team %s, shown only this once:\n\n  %s\n\nThe old key %s keeps working until %s.\n",
+		return c.print(out, "New SCIM API key %q for team %s, shown only this once:\n\n  %s\n\nThe old key %s keeps working until %s.\n",
 			nk.Key.Name, *team, nk.Token, *id, out["old_key_stops_at"])
-		return nil
 	})
 }
 
@@ -60,18 +46,14 @@ func (o *optBool) Set(s string) error {
 func (o *optBool) IsBoolFlag() bool { return true }
 
 func teamPolicy(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("team policy", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
+	c := newCommand("team policy", stdout)
+	fs := c.fs
+	team := c.team()
 	seats := fs.Int("seat-limit", -1, "most active members with a seat-taking role (Developer, Super Admin); 0: no limit")
 	var groupDelete optBool
 	fs.Var(&groupDelete, "group-delete-deactivates", "deleting a group deactivates members who were in no other group (Postman's behaviour)")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required("team", *team); err != nil {
+	c.jsonFlag()
+	if err := c.parse(args); err != nil {
 		return err
 	}
 	var seatPtr *int
@@ -82,7 +64,7 @@ func teamPolicy(ctx context.Context, args []string, stdout io.Writer) error {
 	if groupDelete.set {
 		gdPtr = &groupDelete.v
 	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	return c.withService(ctx, func(svc *service.Service) error {
 		var t, err = svc.Team(ctx, *team)
 		if err != nil {
 			return err
@@ -95,28 +77,16 @@ func teamPolicy(ctx context.Context, args []string, stdout io.Writer) error {
 		out := teamJSON(t)
 		out["seat_limit"] = t.SeatLimit
 		out["group_delete_deactivates"] = t.GroupDeleteDeactivates
-		if *asJSON {
-			return printJSON(stdout, out)
-		}
-		fmt.Fprintf(stdout, "team %s: seat limit %d (0: none), group deletion deactivates sole members: %v\n", t.Slug, t.SeatLimit, t.GroupDeleteDeactivates)
-		return nil
+		return c.print(out, "team %s: seat limit %d (0: none), group deletion deactivates sole members: %v\n", t.Slug, t.SeatLimit, t.GroupDeleteDeactivates)
 	})
 }
 
 func groupSetRoles(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("group set-roles", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	group := fs.String("group", "", "group id")
-	roles := fs.String("roles", "", `comma-separated roles its members hold, e.g. "Admin,Billing"; "" removes them`)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := errors.Join(required("team", *team), required("group", *group)); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	c := newCommand("group set-roles", stdout)
+	team := c.team()
+	group := c.requiredString("group", "group id")
+	roles := c.fs.String("roles", "", `comma-separated roles its members hold, e.g. "Admin,Billing"; "" removes them`)
+	return c.run(ctx, args, func(svc *service.Service) error {
 		list := service.SplitRoles(*roles)
 		if err := svc.SetGroupRoles(ctx, *team, *group, list, cliActor); err != nil {
 			return err

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -12,44 +10,30 @@ import (
 )
 
 func schemaAdd(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("schema add-attribute", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	var c scim.CustomAttribute
-	fs.StringVar(&c.Name, "name", "", "attribute name, e.g. costCode")
-	fs.StringVar(&c.Type, "type", scim.TypeString, "string, boolean, integer, decimal, dateTime or reference")
-	fs.BoolVar(&c.MultiValued, "multi-valued", false, "the attribute holds a list of values")
-	fs.BoolVar(&c.CaseExact, "case-exact", false, "compare values case-sensitively in filters")
-	fs.StringVar(&c.Description, "description", "", "what the attribute means, shown in /Schemas")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := errors.Join(required("team", *team), required("name", c.Name)); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
-		if err := svc.AddCustomAttribute(ctx, *team, c, cliActor); err != nil {
+	c := newCommand("schema add-attribute", stdout)
+	fs := c.fs
+	team := c.team()
+	var attr scim.CustomAttribute
+	fs.StringVar(&attr.Name, "name", "", "attribute name, e.g. costCode")
+	c.require("name", &attr.Name)
+	fs.StringVar(&attr.Type, "type", scim.TypeString, "string, boolean, integer, decimal, dateTime or reference")
+	fs.BoolVar(&attr.MultiValued, "multi-valued", false, "the attribute holds a list of values")
+	fs.BoolVar(&attr.CaseExact, "case-exact", false, "compare values case-sensitively in filters")
+	fs.StringVar(&attr.Description, "description", "", "what the attribute means, shown in /Schemas")
+	return c.run(ctx, args, func(svc *service.Service) error {
+		if err := svc.AddCustomAttribute(ctx, *team, attr, cliActor); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "team %s: User attribute %s:%s added\n", *team, scim.CustomUserURN, c.Name)
+		fmt.Fprintf(stdout, "team %s: User attribute %s:%s added\n", *team, scim.CustomUserURN, attr.Name)
 		return nil
 	})
 }
 
 func schemaRemove(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("schema remove-attribute", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	name := fs.String("name", "", "attribute name")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := errors.Join(required("team", *team), required("name", *name)); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	c := newCommand("schema remove-attribute", stdout)
+	team := c.team()
+	name := c.requiredString("name", "attribute name")
+	return c.run(ctx, args, func(svc *service.Service) error {
 		if err := svc.RemoveCustomAttribute(ctx, *team, *name, cliActor); err != nil {
 			return err
 		}
@@ -59,18 +43,10 @@ func schemaRemove(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func schemaList(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("schema list", flag.ContinueOnError)
-	var sf storeFlags
-	sf.register(fs)
-	team := teamFlag(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := required("team", *team); err != nil {
-		return err
-	}
-	return withService(ctx, sf, func(svc *service.Service) error {
+	c := newCommand("schema list", stdout)
+	team := c.team()
+	asJSON := c.jsonFlag()
+	return c.run(ctx, args, func(svc *service.Service) error {
 		list, err := svc.CustomAttributes(ctx, *team)
 		if err != nil {
 			return err

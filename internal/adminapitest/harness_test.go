@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -27,26 +26,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// Cheap hashes: the tests sign in hundreds of times. The format and
-	// the production parameters are checked in the service package.
-	service.PasswordParams = service.Argon2Params{Memory: 256, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
-	code := m.Run()
-	if code != 0 {
-		os.Exit(code)
-	}
+	testserver.CheapPasswordHashes() // the tests sign in hundreds of times
 	// Sessions, tokens and sign-in limits must hold on PostgreSQL too
 	// (stateless replicas): the whole suite runs again there.
-	if os.Getenv(pgtest.EnvURL) == "" {
-		if os.Getenv("CI") == "true" {
-			fmt.Printf("FAIL: admin API PostgreSQL pass: %s is not set, and CI=true (.ci/run sets it)\n", pgtest.EnvURL)
-			os.Exit(1)
-		}
-		fmt.Printf("adminapitest: PostgreSQL pass skipped: set %s to run it\n", pgtest.EnvURL)
-		os.Exit(0)
-	}
-	fmt.Println("adminapitest: PostgreSQL pass")
-	onPostgres = true
-	os.Exit(m.Run())
+	os.Exit(pgtest.RunTwice(m, "adminapitest", func() { onPostgres = true }))
 }
 
 // onPostgres switches newEnv to a fresh PostgreSQL schema per test.
@@ -176,32 +159,12 @@ func (c *client) do(method, path string, body any, headers ...string) response {
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		c.e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &r.Body); err != nil {
-			c.e.t.Fatalf("%s %s: status %d, body not a JSON object: %s", method, path, resp.StatusCode, raw)
-		}
-		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-			c.e.t.Errorf("%s %s: Content-Type %q", method, path, ct)
-		}
-	}
-	return r
+	return response(testserver.Do(c.e.t, c.hc, req, "application/json", headers...))
 }
 
 func (r response) must(t *testing.T, status int) response {
 	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d; body: %s", r.Status, status, r.Raw)
-	}
+	testserver.Response(r).Must(t, status)
 	return r
 }
 

@@ -15,13 +15,11 @@ import (
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/store/sqlite"
 	"github.com/rosterhq/roster/internal/testserver"
 )
 
 func TestMain(m *testing.M) {
-	// Cheap password hashes: the tests sign in many times.
-	service.PasswordParams = service.Argon2Params{Memory: 256, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	testserver.CheapPasswordHashes() // the tests sign in many times
 	os.Exit(m.Run())
 }
 
@@ -40,12 +38,8 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := testserver.Start(t, st, testserver.Options{})
-	e := &env{t: t, url: ts.URL, api: ts.API, svc: ts.Svc, st: st, admin: "owner@acme.example"}
+	ts := testserver.StartSQLite(t, testserver.Options{})
+	e := &env{t: t, url: ts.URL, api: ts.API, svc: ts.Svc, st: ts.St, admin: "owner@acme.example"}
 	e.team, e.adminP = testserver.NewTeamWithAdmin(t, ts.Svc, "Acme", e.admin)
 	return e
 }

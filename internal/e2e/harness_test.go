@@ -142,36 +142,13 @@ func (c *client) do(method, path string, body any, headers ...string) response {
 	}
 	req.Header.Set("Accept", "application/scim+json")
 	req.Header.Set("User-Agent", "Okta SCIM Client 1.0.0")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	r := response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &r.Body); err != nil {
-			c.t.Fatalf("%s %s: status %d, body is not a JSON object: %v\n%s", method, path, resp.StatusCode, err, raw)
-		}
-		if ct := resp.Header.Get("Content-Type"); ct != "application/scim+json" {
-			c.t.Errorf("%s %s: Content-Type %q, want application/scim+json", method, path, ct)
-		}
-	}
-	return r
+	return response(testserver.Do(c.t, c.hc, req, "application/scim+json", headers...))
 }
 
 // must asserts the status and returns the response.
 func (r response) must(t *testing.T, status int) response {
 	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d; body: %s", r.Status, status, r.Raw)
-	}
+	testserver.Response(r).Must(t, status)
 	return r
 }
 

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -38,15 +37,5 @@ func TestMain(m *testing.M) {
 	if code != 0 || !openedStores.Load() {
 		os.Exit(code)
 	}
-	if os.Getenv(pgtest.EnvURL) == "" {
-		if os.Getenv("CI") == "true" {
-			fmt.Printf("FAIL: e2e PostgreSQL pass: %s is not set, and CI=true (.ci/run sets it)\n", pgtest.EnvURL)
-			os.Exit(1)
-		}
-		fmt.Printf("e2e: PostgreSQL pass skipped: set %s (e.g. postgres://root@127.0.0.1:5432/test?sslmode=disable) to run it\n", pgtest.EnvURL)
-		os.Exit(0)
-	}
-	fmt.Println("e2e: PostgreSQL pass")
-	onPostgres = true
-	os.Exit(m.Run())
+	os.Exit(pgtest.SecondPass(m, "e2e", func() { onPostgres = true }))
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/internal/testserver"
 )
 
 // These tests run the RFC 7643/7644 cases of idp-conformance.md §8 (and
@@ -40,28 +42,7 @@ func rawDo(t *testing.T, c *client, method, target string, body io.Reader, hdr .
 	if c.auth != "" {
 		req.Header.Set("Authorization", c.auth)
 	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, target, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &r.Body); err != nil {
-			t.Fatalf("%s %s: status %d, body is not a JSON object: %v\n%s", method, target, resp.StatusCode, err, raw)
-		}
-		if ct := resp.Header.Get("Content-Type"); ct != "application/scim+json" {
-			t.Errorf("%s %s: Content-Type %q, want application/scim+json", method, target, ct)
-		}
-	}
-	return r
+	return response(testserver.Do(t, c.hc, req, "application/scim+json", hdr...))
 }
 
 // plusQ form-encodes a filter the way Entra does: spaces as '+', quotes as %22.

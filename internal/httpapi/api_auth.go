@@ -91,24 +91,34 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *service.Cal
 	if body.Password == "" {
 		return service.BadRequest("password", "password is required")
 	}
-	keys := []string{"email:" + sqlstore.Fold(strings.TrimSpace(body.Email)), "ip:" + clientIP(r)}
-	if wait, blocked := s.api.logins.blocked(keys...); blocked {
-		return retryLater(wait)
-	}
-	res, err := s.svc.Login(r.Context(), body.Email, body.Password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
-	if err == service.ErrBadCredentials {
-		s.api.logins.fail(keys...)
-		return err
-	}
+	res, err := s.login(w, r, body.Email, body.Password)
 	if err != nil {
 		return err
 	}
-	s.api.logins.reset(keys[0])
-	s.setSessionCookie(w, r, res.Session)
 	writeAPIJSON(w, http.StatusOK, map[string]any{
 		"account": accountJSON(res.Account), "csrf_token": res.Session.Session.CSRFToken,
 		"expires_at": timeJSON(res.Session.Session.Expires), "teams": teamsJSON(res.Teams)})
 	return nil
+}
+
+// login signs in, for the API and the console alike, with the per-email
+// and per-IP failure limits, and sets the session cookie.
+func (s *Server) login(w http.ResponseWriter, r *http.Request, email, password string) (service.LoginResult, error) {
+	keys := []string{"email:" + sqlstore.Fold(strings.TrimSpace(email)), "ip:" + clientIP(r)}
+	if wait, blocked := s.api.logins.blocked(keys...); blocked {
+		return service.LoginResult{}, retryLater(wait)
+	}
+	res, err := s.svc.Login(r.Context(), email, password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
+	if err == service.ErrBadCredentials {
+		s.api.logins.fail(keys...)
+		return res, err
+	}
+	if err != nil {
+		return res, err
+	}
+	s.api.logins.reset(keys[0])
+	s.setSessionCookie(w, r, res.Session)
+	return res, nil
 }
 
 func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, c *service.Caller) error {

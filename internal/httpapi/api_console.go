@@ -10,7 +10,6 @@ import (
 
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/service"
-	"github.com/rosterhq/roster/internal/store/sqlstore"
 )
 
 // consoleRoutes mounts the web console's pages (/, /signin, /teams/…)
@@ -40,28 +39,14 @@ func (a consoleAuth) Session(r *http.Request) (service.Caller, string, error) {
 // Login signs in with the API's per-email and per-IP failure limits and
 // sets the session cookie.
 func (a consoleAuth) Login(w http.ResponseWriter, r *http.Request, email, password string) error {
-	s := a.s
 	if strings.TrimSpace(email) == "" {
 		return service.BadRequest("email", "enter your email")
 	}
 	if password == "" {
 		return service.BadRequest("password", "enter your password")
 	}
-	keys := []string{"email:" + sqlstore.Fold(strings.TrimSpace(email)), "ip:" + clientIP(r)}
-	if wait, blocked := s.api.logins.blocked(keys...); blocked {
-		return retryLater(wait)
-	}
-	res, err := s.svc.Login(r.Context(), email, password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
-	if err == service.ErrBadCredentials {
-		s.api.logins.fail(keys...)
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	s.api.logins.reset(keys[0])
-	s.setSessionCookie(w, r, res.Session)
-	return nil
+	_, err := a.s.login(w, r, email, password)
+	return err
 }
 
 // AcceptInvite accepts an invite link with the API's code and limits,

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -106,11 +107,7 @@ func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request, c *servi
 		}
 		q.Role = role
 	}
-	page, err := intParam(qv.Get("page"), "page", 1, 1, 1<<30)
-	if err != nil {
-		return err
-	}
-	perPage, err := intParam(qv.Get("per_page"), "per_page", 50, 1, MaxMembersPerPage)
+	page, perPage, err := pageParams(qv, MaxMembersPerPage)
 	if err != nil {
 		return err
 	}
@@ -125,6 +122,18 @@ func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request, c *servi
 	}
 	writeAPIJSON(w, http.StatusOK, map[string]any{"total": total, "page": page, "per_page": perPage, "members": out})
 	return nil
+}
+
+// pageParams reads ?page (from 1) and ?per_page (default 50, at most
+// maxPerPage) of a list.
+func pageParams(qv url.Values, maxPerPage int) (page, perPage int, err error) {
+	if page, err = intParam(qv.Get("page"), "page", 1, 1, 1<<30); err != nil {
+		return 0, 0, err
+	}
+	if perPage, err = intParam(qv.Get("per_page"), "per_page", 50, 1, maxPerPage); err != nil {
+		return 0, 0, err
+	}
+	return page, perPage, nil
 }
 
 func intParam(v, name string, def, lo, hi int) (int, error) {

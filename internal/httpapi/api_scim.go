@@ -194,11 +194,7 @@ const MaxGroupsPerPage = 200
 
 func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	qv := r.URL.Query()
-	page, err := intParam(qv.Get("page"), "page", 1, 1, 1<<30)
-	if err != nil {
-		return err
-	}
-	perPage, err := intParam(qv.Get("per_page"), "per_page", 50, 1, MaxGroupsPerPage)
+	page, perPage, err := pageParams(qv, MaxGroupsPerPage)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/store/sqlite"
 )
 
 // Server is one running Roster.
@@ -72,6 +73,24 @@ func Start(t testing.TB, st store.Store, o Options) *Server {
 	})
 	url := "http://" + ln.Addr().String()
 	return &Server{URL: url, Base: url + httpapi.SCIMPrefix, API: api, Svc: svc, St: st}
+}
+
+// StartSQLite is Start over a fresh embedded store in a temporary
+// directory of the test.
+func StartSQLite(t testing.TB, o Options) *Server {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Start(t, st, o)
+}
+
+// CheapPasswordHashes makes password hashing cheap, for the TestMain of
+// suites that sign in many times. The hash format and the production
+// parameters are checked in the service package.
+func CheapPasswordHashes() {
+	service.PasswordParams = service.Argon2Params{Memory: 256, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 }
 
 // AddMember puts an active or deactivated member in team straight

@@ -23,14 +23,13 @@ import (
 	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/store/sqlite"
 	"github.com/rosterhq/roster/internal/testserver"
 )
 
 const chromium = "/usr/bin/chromium"
 
 func TestMain(m *testing.M) {
-	service.PasswordParams = service.Argon2Params{Memory: 256, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+	testserver.CheapPasswordHashes()
 	os.Exit(m.Run())
 }
 
@@ -56,12 +55,8 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	st, err := sqlite.Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := testserver.Start(t, st, testserver.Options{})
-	e := &env{t: t, url: ts.URL, api: ts.API, svc: ts.Svc, st: st, admin: "owner@acme.example"}
+	ts := testserver.StartSQLite(t, testserver.Options{})
+	e := &env{t: t, url: ts.URL, api: ts.API, svc: ts.Svc, st: ts.St, admin: "owner@acme.example"}
 	e.team, e.pass = testserver.NewTeamWithAdmin(t, ts.Svc, "Acme", e.admin)
 	return e
 }
