@@ -57,6 +57,8 @@ Usage:
   roster schema add-attribute    --data-dir DIR --team SLUG --name NAME [--type string] [--multi-valued] [--case-exact]
   roster schema remove-attribute --data-dir DIR --team SLUG --name NAME
   roster schema list             --data-dir DIR --team SLUG [--json]
+  roster schema apply            --data-dir DIR --team SLUG --file FILE [--prune] [--json]
+                                 (FILE: a JSON array of attributes, as schema list --json prints)
 
 Every command reads ROSTER_DATA_DIR when --data-dir is not given, and works
 while a server runs on the same data dir, taking effect at once.
@@ -136,6 +138,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return schemaRemove(ctx, rest, stdout)
 	case "schema list":
 		return schemaList(ctx, rest, stdout)
+	case "schema apply":
+		return schemaApply(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

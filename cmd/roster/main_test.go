@@ -256,6 +256,36 @@ func TestSchemaCommands(t *testing.T) {
 	if err := exec.Command(binary, "schema", "add-attribute", "--data-dir", dir, "--team", "acme", "--name", "x", "--type", "blob").Run(); err == nil {
 		t.Fatal("an unknown type was accepted")
 	}
+
+	// schema apply: the list --json format, edited and applied back.
+	file := filepath.Join(t.TempDir(), "attrs.json")
+	write := func(s string) {
+		if err := os.WriteFile(file, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`[{"name":"level","type":"integer","multiValued":true,"description":"pay grade"},{"name":"badge"}]`)
+	var plan map[string]any
+	if err := json.Unmarshal(roster(t, "schema", "apply", "--data-dir", dir, "--team", "acme", "--file", file, "--json"), &plan); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(plan["added"], plan["updated"], plan["removed"]) != "[badge] [level] []" {
+		t.Fatalf("apply: %v", plan)
+	}
+	write(`[{"name":"level","type":"string"}]`)
+	out, err := exec.Command(binary, "schema", "apply", "--data-dir", dir, "--team", "acme", "--file", file, "--prune").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "changing a declared attribute is refused") {
+		t.Fatalf("a type change: %v %s", err, out)
+	}
+	write(`[{"name":"level","type":"integer","multiValued":true,"description":"pay grade"}]`)
+	roster(t, "schema", "apply", "--data-dir", dir, "--team", "acme", "--file", file, "--prune")
+	if err := json.Unmarshal(roster(t, "schema", "list", "--data-dir", dir, "--team", "acme", "--json"), &list); err != nil || len(list) != 1 || list[0]["description"] != "pay grade" {
+		t.Fatalf("after prune: %v %v", list, err)
+	}
+	write(`{"name":"notalist"}`)
+	if out, err := exec.Command(binary, "schema", "apply", "--data-dir", dir, "--team", "acme", "--file", file).CombinedOutput(); err == nil || !strings.Contains(string(out), "expected a JSON array") {
+		t.Fatalf("a bad file: %v %s", err, out)
+	}
 }
 
 func TestKeyRotateCommand(t *testing.T) {

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/service"
@@ -61,5 +64,53 @@ func schemaList(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "%s\t%s\tmultiValued=%v\tcaseExact=%v\n", c.Name, c.Type, c.MultiValued, c.CaseExact)
 		}
 		return nil
+	})
+}
+
+// schemaApply declares a team's custom attributes from a file: the
+// config-as-code way, the same list `schema list --json` prints. New
+// attributes are added and descriptions updated; with --prune the ones
+// not in the file are withdrawn. A file that would change a declared
+// attribute's type is refused and changes nothing.
+func schemaApply(ctx context.Context, args []string, stdout io.Writer) error {
+	c := newCommand("schema apply", stdout)
+	team := c.team()
+	file := c.requiredString("file", "JSON file: an array of {name, type, multiValued, caseExact, description}; - for stdin")
+	prune := c.fs.Bool("prune", false, "withdraw the team's attributes that the file doesn't list")
+	c.jsonFlag()
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	var raw []byte
+	var err error
+	if *file == "-" {
+		raw, err = io.ReadAll(io.LimitReader(os.Stdin, 1<<20))
+	} else {
+		raw, err = os.ReadFile(*file)
+	}
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var want []scim.CustomAttribute
+	if err := dec.Decode(&want); err != nil {
+		return fmt.Errorf("%s: expected a JSON array of attributes such as [{\"name\": \"costCode\", \"type\": \"string\"}]: %v", *file, err)
+	}
+	return c.withService(ctx, func(svc *service.Service) error {
+		plan, err := svc.ApplyCustomAttributes(ctx, *team, want, *prune, cliActor)
+		if err != nil {
+			return err
+		}
+		orEmpty := func(v []string) []string {
+			if v == nil {
+				return []string{}
+			}
+			return v
+		}
+		return c.print(map[string]any{"team": *team, "added": orEmpty(plan.Added), "updated": orEmpty(plan.Updated),
+			"removed": orEmpty(plan.Removed), "unchanged": orEmpty(plan.Unchanged)},
+			"team %s: %d added %v, %d updated %v, %d removed %v, %d unchanged\n", *team,
+			len(plan.Added), plan.Added, len(plan.Updated), plan.Updated, len(plan.Removed), plan.Removed, len(plan.Unchanged))
 	})
 }
