@@ -275,13 +275,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, `Roster is serving on http://%s (data in %s)
 SCIM base URL: %s
+Admin console: %s/ (admin API: %s/api/v1)
 
 To get a SCIM API key, in another terminal:
   roster team create %s --name "Acme" --admin-email admin@acme.example
   roster scim enable %s --team acme
   roster scim-key create %s --team acme --name okta
-(with "go run ./cmd/roster" in place of "roster" from a source checkout)
-`, ln.Addr(), sf.where(), base, sf.cliFlag(), sf.cliFlag(), sf.cliFlag())
+(with "go run ./cmd/roster" in place of "roster" from a source checkout;
+team create also prints the admin's one-time password for the console)
+`, ln.Addr(), sf.where(), base, strings.TrimSuffix(base, httpapi.SCIMPrefix), strings.TrimSuffix(base, httpapi.SCIMPrefix),
+		sf.cliFlag(), sf.cliFlag(), sf.cliFlag())
 	log.Info("serving", "addr", ln.Addr().String(), "scim_base_url", base)
 
 	errc := make(chan error, 1)
