@@ -183,6 +183,15 @@ func startRoster(ctx context.Context, o Options, progress func(string, ...any)) 
 		return fail(fmt.Errorf("seed: %w", err))
 	}
 	progress("seeded %d members in %.1fs", o.Users, time.Since(start).Seconds())
+	if o.Backend == "postgres" {
+		// PostgreSQL plans from statistics, which autovacuum gathers some
+		// time after a bulk load; without them it misjudges a team of
+		// 100,000 as a thousand rows and sorts the whole team for every
+		// import page. A server that has run for a while has them.
+		if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+			return fail(fmt.Errorf("analyze: %w", err))
+		}
+	}
 	api := httpapi.New(svc, log, httpapi.Config{SCIMReadRate: -1, SCIMWriteRate: -1})
 	api.SetReady(true)
 	url, stop, err := newServer(api, log)

@@ -355,14 +355,18 @@ func (s *Server) userHandlers() resourceHandlers {
 	}
 }
 
-// userWithGroups answers a write with the full user, groups included.
+// userWithGroups answers a write with the full user, groups included. The
+// user is the record the write committed (as a create answers); only its
+// groups, when the answer shows them, are read.
 func (s *Server) userWithGroups(w http.ResponseWriter, r *http.Request, v service.UserView) error {
 	rt := s.svc.UserType(principal(r).Team)
-	full, err := s.svc.GetUser(r.Context(), principal(r), v.User.ID, projection(r).Returns(rt, "groups"))
-	if err != nil {
-		return err
+	if projection(r).Returns(rt, "groups") {
+		var err error
+		if v.Groups, err = s.svc.GroupsOfUser(r.Context(), principal(r), v.User.ID); err != nil {
+			return err
+		}
 	}
-	return s.respond(w, r, http.StatusOK, rt, s.renderUser(r, full))
+	return s.respond(w, r, http.StatusOK, rt, s.renderUser(r, v))
 }
 
 // patchResponseMembers is the largest group whose PATCH response lists its
@@ -442,14 +446,20 @@ func (s *Server) groupHandlers() resourceHandlers {
 			// One member added to a huge group must not cost a read of the
 			// whole list: the answer lists members when asked for by name,
 			// or when the group is small enough (IdPs ignore them here).
+			// The count stops past the threshold, so it costs the same at
+			// any group size.
 			proj := projection(r)
 			if proj.Returns(rt, "members") {
-				n, err := s.svc.MemberCount(r.Context(), principal(r), v.Group.ID)
-				if err != nil {
-					return err
+				list := proj.Names(rt, "members")
+				if !list {
+					n, err := s.svc.MemberCountUpTo(r.Context(), principal(r), v.Group.ID, patchResponseMembers+1)
+					if err != nil {
+						return err
+					}
+					list = n <= patchResponseMembers
 				}
-				if n <= patchResponseMembers || proj.Names(rt, "members") {
-					if v, err = s.svc.GetGroup(r.Context(), principal(r), v.Group.ID, true); err != nil {
+				if list {
+					if v.Members, err = s.svc.Members(r.Context(), principal(r), v.Group.ID); err != nil {
 						return err
 					}
 				}

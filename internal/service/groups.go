@@ -148,6 +148,21 @@ func (s *Service) MemberCount(ctx context.Context, p Principal, id string) (int,
 	return n, storeError(err, "group", id)
 }
 
+// MemberCountUpTo counts a group's members, but no further than limit.
+func (s *Service) MemberCountUpTo(ctx context.Context, p Principal, id string, limit int) (int, error) {
+	n, err := s.Store.MemberCountUpTo(ctx, p.Team.ID, id, limit)
+	return n, storeError(err, "group", id)
+}
+
+// Members lists a group's members ([] for none).
+func (s *Service) Members(ctx context.Context, p Principal, id string) ([]store.MemberRef, error) {
+	m, err := s.Store.Members(ctx, p.Team.ID, id)
+	if m == nil {
+		m = []store.MemberRef{}
+	}
+	return m, storeError(err, "group", id)
+}
+
 // ListGroups lists one page of the team's groups.
 func (s *Service) ListGroups(ctx context.Context, p Principal, o ListOptions) ([]GroupView, int, error) {
 	groups, total, err := s.Store.ListGroups(ctx, p.Team.ID, o.query())
@@ -181,7 +196,7 @@ func (s *Service) ReplaceGroup(ctx context.Context, p Principal, a Actor, id str
 	if err != nil {
 		return GroupView{}, err
 	}
-	err = s.updateGroup(ctx, p, a, id, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
+	_, err = s.updateGroup(ctx, p, a, id, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
 		if err := checkMembers(ctx, tx, p.Team.ID, ids); err != nil {
 			return nil, err
 		}
@@ -201,7 +216,7 @@ func (s *Service) ReplaceGroup(ctx context.Context, p Principal, a Actor, id str
 // operation goes through the generic PATCH engine. All of it commits in
 // one transaction or not at all.
 func (s *Service) PatchGroup(ctx context.Context, p Principal, a Actor, id string, ops []scim.PatchOperation, withMembers bool) (GroupView, error) {
-	err := s.updateGroup(ctx, p, a, id, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
+	g, err := s.updateGroup(ctx, p, a, id, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
 		rest, err := s.applyMemberOps(ctx, tx, p.Team.ID, id, ops)
 		if err != nil {
 			return nil, err
@@ -216,7 +231,18 @@ func (s *Service) PatchGroup(ctx context.Context, p Principal, a Actor, id strin
 	if err != nil {
 		return GroupView{}, err
 	}
-	return s.GetGroup(ctx, p, id, withMembers)
+	// The answer is the group as this transaction wrote it; only the
+	// members, when asked for, are read again.
+	v, err := groupView(g)
+	if err != nil {
+		return GroupView{}, storeError(err, "group", id)
+	}
+	if withMembers {
+		if v.Members, err = s.Members(ctx, p, id); err != nil {
+			return GroupView{}, err
+		}
+	}
+	return v, nil
 }
 
 // applyMemberOps performs the operations on members, in order, and returns
@@ -358,7 +384,8 @@ func valueEqIDs(f filter.Expr) ([]string, bool) {
 	return nil, false
 }
 
-func (s *Service) updateGroup(ctx context.Context, p Principal, a Actor, id string, change func(store.Tx, *store.Group, scim.Resource) (scim.Resource, error)) error {
+func (s *Service) updateGroup(ctx context.Context, p Principal, a Actor, id string, change func(store.Tx, *store.Group, scim.Resource) (scim.Resource, error)) (store.Group, error) {
+	var out store.Group
 	err := retryStale(ctx, "group", func() error {
 		return s.Store.Tx(ctx, func(tx store.Tx) error {
 			g, err := tx.Group(ctx, p.Team.ID, id)
@@ -385,10 +412,11 @@ func (s *Service) updateGroup(ctx context.Context, p Principal, a Actor, id stri
 			if err := tx.UpdateGroup(ctx, g); err != nil {
 				return conflictGroup(err, g.DisplayName)
 			}
+			out = g
 			return s.audit(ctx, tx, p.Team.ID, a, "group.update", "group", id, map[string]any{"before": before, "displayName": g.DisplayName})
 		})
 	})
-	return storeError(err, "group", id)
+	return out, storeError(err, "group", id)
 }
 
 // DeleteGroup deletes a group and its memberships. Its members stay

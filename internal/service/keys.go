@@ -124,7 +124,10 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 		return Principal{}, unauthorized("missing credentials: send the team's SCIM API key as \"Authorization: Bearer <key>\"")
 	}
 	hash := HashToken(token)
-	k, err := s.Store.KeyByHash(ctx, hash)
+	// The key and its team in one query: this runs on every SCIM request.
+	// Nothing is cached, so a revocation or a SCIM switch-off made by any
+	// process (the CLI included) applies to the very next request.
+	k, team, err := s.Store.KeyWithTeam(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, unauthorized("invalid SCIM API key: no active key matches the bearer token")
 	}
@@ -142,10 +145,6 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 		return Principal{}, unauthorized(fmt.Sprintf("SCIM API key %q (%s…) was revoked; create a new key in Roster and paste it into the IdP", k.Name, k.Prefix))
 	case store.KeyExpired:
 		return Principal{}, unauthorized(fmt.Sprintf("SCIM API key %q (%s…) expired; create a new key in Roster and paste it into the IdP", k.Name, k.Prefix))
-	}
-	team, err := s.Store.Team(ctx, k.TeamID)
-	if err != nil {
-		return Principal{}, storeError(err, "team", k.TeamID)
 	}
 	if !team.SCIMEnabled {
 		return Principal{}, &scim.Error{Status: http.StatusForbidden,

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/scim/filter"
@@ -151,9 +153,14 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, a Actor, body map
 // claimInvite closes a pending invite addressed to the user's userName or
 // one of its emails, and gives the member the invite's role.
 func (s *Service) claimInvite(ctx context.Context, tx store.Tx, teamID string, u *store.User) (string, error) {
+	// Invites are found by the folded email: an address that folds like
+	// one already tried (Okta's userName is usually the work email) is
+	// not looked up twice.
 	candidates := []string{u.UserName}
 	for _, e := range u.Emails {
-		candidates = append(candidates, e.Value)
+		if !slices.ContainsFunc(candidates, func(c string) bool { return strings.ToLower(c) == strings.ToLower(e.Value) }) {
+			candidates = append(candidates, e.Value)
+		}
 	}
 	for _, email := range candidates {
 		inv, err := tx.PendingInvite(ctx, teamID, email)
@@ -199,20 +206,33 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, o ListOptions) ([]
 	if err != nil {
 		return nil, 0, storeError(err, "user", "")
 	}
+	var groups map[string][]store.GroupRef
+	if o.WithRelated && len(users) > 0 {
+		// One query for the page's groups, not one per user.
+		ids := make([]string, len(users))
+		for i, u := range users {
+			ids[i] = u.ID
+		}
+		if groups, err = s.Store.GroupsOfUsers(ctx, p.Team.ID, ids); err != nil {
+			return nil, 0, storeError(err, "user", "")
+		}
+	}
 	out := make([]UserView, 0, len(users))
 	for _, u := range users {
 		v, err := userView(u)
 		if err != nil {
 			return nil, 0, storeError(err, "user", u.ID)
 		}
-		if o.WithRelated {
-			if v.Groups, err = s.Store.GroupsOfUser(ctx, p.Team.ID, u.ID); err != nil {
-				return nil, 0, storeError(err, "user", u.ID)
-			}
-		}
+		v.Groups = groups[u.ID]
 		out = append(out, v)
 	}
 	return out, total, nil
+}
+
+// GroupsOfUser lists the groups of one user of the principal's team.
+func (s *Service) GroupsOfUser(ctx context.Context, p Principal, id string) ([]store.GroupRef, error) {
+	g, err := s.Store.GroupsOfUser(ctx, p.Team.ID, id)
+	return g, storeError(err, "user", id)
 }
 
 // ReplaceUser is PUT: the body replaces every attribute the client may

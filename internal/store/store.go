@@ -200,6 +200,9 @@ type Reader interface {
 	ListTeams(ctx context.Context) ([]Team, error)
 	// KeyByHash finds a key by the hash of its token, in any team.
 	KeyByHash(ctx context.Context, hash []byte) (SCIMKey, error)
+	// KeyWithTeam finds a key by hash together with its team (one query,
+	// for authentication); ErrNotFound when no key has that hash.
+	KeyWithTeam(ctx context.Context, hash []byte) (SCIMKey, Team, error)
 	ListKeys(ctx context.Context, teamID string) ([]SCIMKey, error)
 
 	User(ctx context.Context, teamID, id string) (User, error)
@@ -208,11 +211,16 @@ type Reader interface {
 	// time and id, so pages never overlap.
 	ListUsers(ctx context.Context, teamID string, q Query) ([]User, int, error)
 	GroupsOfUser(ctx context.Context, teamID, userID string) ([]GroupRef, error)
+	// GroupsOfUsers is GroupsOfUser for many users in one go; users in no
+	// group are absent from the map.
+	GroupsOfUsers(ctx context.Context, teamID string, userIDs []string) (map[string][]GroupRef, error)
 
 	Group(ctx context.Context, teamID, id string) (Group, error)
 	ListGroups(ctx context.Context, teamID string, q Query) ([]Group, int, error)
 	Members(ctx context.Context, teamID, groupID string) ([]MemberRef, error)
 	MemberCount(ctx context.Context, teamID, groupID string) (int, error)
+	// MemberCountUpTo is MemberCount, but counts no further than limit.
+	MemberCountUpTo(ctx context.Context, teamID, groupID string, limit int) (int, error)
 	// SeatsUsed counts the active members whose roles take a seat.
 	SeatsUsed(ctx context.Context, teamID string, seatRoles []string) (int, error)
 	GroupRoles(ctx context.Context, teamID, groupID string) ([]string, error)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ncruces/go-sqlite3"
 	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
@@ -50,6 +51,13 @@ var Dialect = sqlstore.Dialect{
 	UnindexedOrder:  func(col string) string { return "+" + col },
 	CacheStatements: true,
 	SerializeWrites: true,
+	TeamUserStats:   true,
+	OpaqueLimit:     true,
+	Checkpoint:      "PRAGMA wal_checkpoint(PASSIVE)",
+	CheckpointEvery: 250 * time.Millisecond,
+	// 16,384 frames of 4 KiB: a 64 MiB WAL.
+	CheckpointReset:       "PRAGMA wal_checkpoint(TRUNCATE)",
+	CheckpointResetFrames: 16384,
 }
 
 // jsonPath quotes each key, so URNs with colons and dots stay one key.
@@ -82,6 +90,10 @@ func Open(ctx context.Context, dataDir string) (*sqlstore.Store, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(wal)")
 	q.Add("_pragma", "synchronous(normal)")
+	// Checkpoints run in the background, off the commit path
+	// (Dialect.Checkpoint); the WAL file is trimmed back after a reset.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
+	q.Add("_pragma", "journal_size_limit(67108864)")
 	q.Add("_pragma", "foreign_keys(on)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()

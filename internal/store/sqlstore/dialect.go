@@ -1,6 +1,9 @@
 package sqlstore
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Dialect holds what differs between SQL backends. Queries are written
 // once with ? placeholders and rebound for backends that number them.
@@ -51,6 +54,36 @@ type Dialect struct {
 	// burning CPU and holding pooled connections while they wait. Another
 	// process (a CLI command) still waits on the busy timeout.
 	SerializeWrites bool
+	// TeamUserStats says the migrations keep team_user_stats (a team's
+	// user count and change counter, by triggers): unfiltered user lists
+	// then read their total there and page from cached cursors instead of
+	// counting and skipping rows (userstats.go). SQLite only: its writes
+	// are serialised anyway, so the one counter row per team costs no
+	// concurrency; on PostgreSQL it would make every create of a team
+	// queue on that row.
+	TeamUserStats bool
+	// OpaqueLimit writes every "LIMIT ?" as "LIMIT (SELECT ?)". SQLite's
+	// planner reads a bound LIMIT's value, so unbinding it expires the
+	// statement; the driver clears bindings after every run, and each run
+	// of a list query was prepared again (a tenth of the CPU of a lookup
+	// load, and the statement cache bought nothing for lists). A scalar
+	// subquery is evaluated at run time only.
+	OpaqueLimit bool
+	// Checkpoint, when set, is run every CheckpointEvery by a background
+	// goroutine of the Store: SQLite's WAL checkpoint, taken off the
+	// commit path (the connections open with wal_autocheckpoint off). An
+	// automatic checkpoint runs inside the COMMIT that crosses the WAL's
+	// threshold, with the write lock held, and its fsyncs held every
+	// writer for 0.1–2 s on a busy disk; a PASSIVE checkpoint beside the
+	// writers holds no write lock. Commits are as durable as before.
+	// Checkpoint answers one row (busy, WAL frames, frames checkpointed).
+	Checkpoint      string
+	CheckpointEvery time.Duration
+	// CheckpointReset is run, with the write lock held, when the WAL has
+	// more than CheckpointResetFrames frames: a checkpoint that restarts
+	// the WAL, so it can't grow without bound under constant writes.
+	CheckpointReset       string
+	CheckpointResetFrames int
 }
 
 // unindexed is col wrapped by UnindexedOrder, when the dialect has one.
@@ -62,6 +95,9 @@ func (d Dialect) unindexed(col string) string {
 }
 
 func (d Dialect) rebind(q string) string {
+	if d.OpaqueLimit && strings.Contains(q, "LIMIT ?") {
+		q = strings.ReplaceAll(q, "LIMIT ?", "LIMIT (SELECT ?)")
+	}
 	if !d.Numbered {
 		return q
 	}

@@ -37,7 +37,9 @@ func (s *Store) tables(ctx context.Context) ([]string, error) {
 	}
 	var out []string
 	for _, n := range names {
-		if n != "schema_migrations" && n != "teams" {
+		// team_user_stats (SQLite) is derived: its triggers rebuild it
+		// as the users are imported.
+		if n != "schema_migrations" && n != "teams" && n != "team_user_stats" {
 			out = append(out, n)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster/internal/store"
@@ -22,6 +23,11 @@ type Store struct {
 	// writeLock, when the dialect serialises writes, admits one write
 	// transaction of this process at a time.
 	writeLock chan struct{}
+	// commits, when the dialect serialises writes, runs concurrent write
+	// transactions in one database transaction (groupcommit.go).
+	commits *groupCommitter
+	// stopBackground ends the background checkpoints (Dialect.Checkpoint).
+	stopBackground func()
 }
 
 // New wraps an open database. Call Migrate before use.
@@ -30,17 +36,71 @@ func New(db *sql.DB, d Dialect) *Store {
 	if d.CacheStatements {
 		stmts = newStmtCache(db)
 	}
-	s := &Store{db: db, d: d, reader: reader{q: db, d: d, stmts: stmts}}
+	var cursors *cursorCache
+	if d.TeamUserStats {
+		cursors = newCursorCache()
+	}
+	s := &Store{db: db, d: d, reader: reader{q: db, d: d, stmts: stmts, cursors: cursors}}
 	if d.SerializeWrites {
 		s.writeLock = make(chan struct{}, 1)
+		s.commits = newGroupCommitter(s)
+	}
+	if d.Checkpoint != "" && d.CheckpointEvery > 0 {
+		s.stopBackground = s.checkpoints(d.CheckpointEvery)
 	}
 	return s
+}
+
+// checkpoints runs the dialect's checkpoint every interval until the
+// returned stop is called. A passive checkpoint can't restart the WAL
+// while writers keep readers busy near its tip, so once the WAL has grown
+// past CheckpointResetFrames, one checkpoint that resets it runs with the
+// write lock taken (writers queue on it for that checkpoint's time): the
+// WAL stays bounded instead of growing with every write.
+func (s *Store) checkpoints(every time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			// Errors (the database busy, closing) are retried at the next
+			// tick: checkpoints are housekeeping.
+			var busy, frames, backfilled int
+			if err := s.db.QueryRowContext(context.Background(), s.d.Checkpoint).Scan(&busy, &frames, &backfilled); err != nil {
+				continue
+			}
+			if s.d.CheckpointReset != "" && frames > s.d.CheckpointResetFrames {
+				if s.writeLock != nil {
+					s.writeLock <- struct{}{}
+				}
+				_, _ = s.db.ExecContext(context.Background(), s.d.CheckpointReset)
+				if s.writeLock != nil {
+					<-s.writeLock
+				}
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
 }
 
 // DB exposes the handle for backend-specific maintenance.
 func (s *Store) DB() *sql.DB { return s.db }
 
 func (s *Store) Close() error {
+	if s.commits != nil {
+		s.commits.close()
+	}
+	if s.stopBackground != nil {
+		s.stopBackground()
+	}
 	if s.stmts != nil {
 		s.stmts.close()
 	}
@@ -55,6 +115,9 @@ func (s *Store) Close() error {
 // failures and deadlocks), the whole transaction is run again a few times,
 // so fn must not depend on state a failed attempt left behind.
 func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) error {
+	if s.commits != nil {
+		return s.commits.run(ctx, fn)
+	}
 	run := func() error {
 		return s.rawTx(ctx, func(tx *sql.Tx) error {
 			return fn(&txStore{reader: reader{q: tx, d: s.d, lock: s.d.RowLock, stmts: s.stmts, tx: tx}})
@@ -116,6 +179,12 @@ type reader struct {
 	// tx is the transaction the reader runs in, if any.
 	stmts *stmtCache
 	tx    *sql.Tx
+	// cursors, when the dialect keeps team_user_stats, remembers where
+	// pages of unfiltered user lists ended (userstats.go).
+	cursors *cursorCache
+	// noCancel runs statements without the caller's cancellation: set in
+	// a group commit of several transactions (groupcommit.go).
+	noCancel bool
 }
 
 // stmt is the cached prepared statement for q (already rebound), bound to
@@ -132,6 +201,9 @@ func (r reader) stmt(ctx context.Context, q string) *sql.Stmt {
 }
 
 func (r reader) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if r.noCancel {
+		ctx = context.WithoutCancel(ctx)
+	}
 	q = r.d.rebind(q)
 	var res sql.Result
 	var err error
@@ -147,6 +219,9 @@ func (r reader) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 }
 
 func (r reader) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if r.noCancel {
+		ctx = context.WithoutCancel(ctx)
+	}
 	q = r.d.rebind(q)
 	if s := r.stmt(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
@@ -155,6 +230,9 @@ func (r reader) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 }
 
 func (r reader) row(ctx context.Context, q string, args ...any) *sql.Row {
+	if r.noCancel {
+		ctx = context.WithoutCancel(ctx)
+	}
 	q = r.d.rebind(q)
 	if s := r.stmt(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
@@ -259,6 +337,22 @@ func (r reader) KeyByHash(ctx context.Context, hash []byte) (store.SCIMKey, erro
 	return scanKey(r.row(ctx, `SELECT `+keyCols+` FROM scim_keys WHERE hash = ?`, hash))
 }
 
+// KeyWithTeam finds a key by hash together with its team, in one
+// statement: authentication runs on every SCIM request.
+func (r reader) KeyWithTeam(ctx context.Context, hash []byte) (store.SCIMKey, store.Team, error) {
+	var k store.SCIMKey
+	var t store.Team
+	var kCreated, tCreated string
+	var exp, rev, used sql.NullString
+	err := r.row(ctx, `SELECT `+prefixCols("k", keyCols)+`, `+prefixCols("t", teamCols)+`
+		FROM scim_keys k JOIN teams t ON t.id = k.team_id WHERE k.hash = ?`, hash).Scan(
+		&k.TeamID, &k.ID, &k.Name, &k.Prefix, &k.Hash, &k.CreatedBy, &kCreated, &exp, &rev, &used, &k.LastUsedIP,
+		&t.ID, &t.Slug, &t.Name, &t.AdminEmail, &t.SCIMEnabled, &t.DefaultRole, &tCreated, &t.UserExtension, &t.SeatLimit, &t.GroupDeleteDeactivates)
+	k.Created, t.Created = parseTime(kCreated), parseTime(tCreated)
+	k.ExpiresAt, k.RevokedAt, k.LastUsedAt = parseTimePtr(exp), parseTimePtr(rev), parseTimePtr(used)
+	return k, t, notFound(err)
+}
+
 func (r reader) ListKeys(ctx context.Context, teamID string) ([]store.SCIMKey, error) {
 	rows, err := r.query(ctx, `SELECT `+keyCols+` FROM scim_keys WHERE team_id = ? ORDER BY created, id`, teamID)
 	if err != nil {
@@ -281,12 +375,18 @@ func (r reader) ListKeys(ctx context.Context, teamID string) ([]store.SCIMKey, e
 const userCols = `team_id, id, user_name, external_id, display_name, active, source, role, attrs, created, modified, version`
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
+	u, _, err := scanUserRaw(row)
+	return u, err
+}
+
+// scanUserRaw is scanUser that also returns the created column as stored.
+func scanUserRaw(row interface{ Scan(...any) error }) (store.User, string, error) {
 	var u store.User
 	var attrs, created, modified string
 	err := row.Scan(&u.TeamID, &u.ID, &u.UserName, &u.ExternalID, &u.DisplayName, &u.Active, &u.Source, &u.Role, &attrs, &created, &modified, &u.Version)
 	u.Attrs = []byte(attrs)
 	u.Created, u.Modified = parseTime(created), parseTime(modified)
-	return u, notFound(err)
+	return u, created, notFound(err)
 }
 
 func (r reader) User(ctx context.Context, teamID, id string) (store.User, error) {
@@ -330,29 +430,41 @@ func (r reader) listSQL(attrs filterAttrs, alias, teamID string, q store.Query) 
 }
 
 func (r reader) ListUsers(ctx context.Context, teamID string, q store.Query) ([]store.User, int, error) {
+	if q.Filter == nil && q.SortBy == "" && r.d.TeamUserStats {
+		if out, total, ok, err := r.listAllUsers(ctx, teamID, q.Page); ok || err != nil {
+			return out, total, err
+		}
+	}
 	where, args, order, orderArgs, err := r.listSQL(userFilterAttrs, "u", teamID, q)
 	if err != nil {
 		return nil, 0, err
 	}
-	total, err := r.count(ctx, `SELECT count(*) FROM users u WHERE u.team_id = ?`+where, append([]any{teamID}, args...))
-	if err != nil || q.Limit <= 0 {
+	countQ, countArgs := `SELECT count(*) FROM users u WHERE u.team_id = ?`+where, append([]any{teamID}, args...)
+	if q.Limit <= 0 {
+		total, err := r.count(ctx, countQ, countArgs)
 		return nil, total, err
 	}
 	all := append(append(append([]any{teamID}, args...), orderArgs...), q.Limit, q.Offset)
-	rows, err := r.query(ctx, `SELECT `+prefixCols("u", userCols)+` FROM users u WHERE u.team_id = ?`+where+order+` LIMIT ? OFFSET ?`, all...)
+	out, err := r.users(ctx, `SELECT `+prefixCols("u", userCols)+` FROM users u WHERE u.team_id = ?`+where+order+` LIMIT ? OFFSET ?`, all...)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	var out []store.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, u)
+	if total, ok := pageTotal(q.Page, len(out)); ok {
+		return out, total, nil
 	}
-	return out, total, rows.Err()
+	total, err := r.count(ctx, countQ, countArgs)
+	return out, total, err
+}
+
+// pageTotal is the number of matches when a page of n rows tells it
+// without a count: a page that is not full and not past the end ends the
+// list. A lookup by userName (one row, or none, from the first page)
+// then costs one query instead of two.
+func pageTotal(p store.Page, n int) (int, bool) {
+	if n < p.Limit && (n > 0 || p.Offset == 0) {
+		return p.Offset + n, true
+	}
+	return 0, false
 }
 
 func (r reader) count(ctx context.Context, q string, args []any) (int, error) {
@@ -387,6 +499,51 @@ func (r reader) GroupsOfUser(ctx context.Context, teamID, userID string) ([]stor
 		out = append(out, g)
 	}
 	return out, rows.Err()
+}
+
+// GroupsOfUsers is GroupsOfUser for a page of users at once: one query
+// per 512 users instead of one per user.
+func (r reader) GroupsOfUsers(ctx context.Context, teamID string, userIDs []string) (map[string][]store.GroupRef, error) {
+	out := make(map[string][]store.GroupRef, len(userIDs))
+	const chunk = 512
+	for start := 0; start < len(userIDs); start += chunk {
+		part := userIDs[start:min(start+chunk, len(userIDs))]
+		// The list is padded to a power of two with an id no user has, so
+		// the statement cache sees a handful of query texts, not one per
+		// page size.
+		n := 1
+		for n < len(part) {
+			n *= 2
+		}
+		args := make([]any, 0, n+1)
+		args = append(args, teamID)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		for len(args) < n+1 {
+			args = append(args, "")
+		}
+		rows, err := r.query(ctx, `SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN scim_groups g ON g.team_id = m.team_id AND g.id = m.group_id
+			WHERE m.team_id = ? AND m.user_id IN (?`+strings.Repeat(", ?", n-1)+`)
+			ORDER BY `+r.d.unindexed("m.user_id")+`, `+r.d.unindexed("g.display_name_key")+`, `+r.d.unindexed("g.id"), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var uid string
+			var g store.GroupRef
+			if err := rows.Scan(&uid, &g.GroupID, &g.Display); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[uid] = append(out[uid], g)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (r reader) ExistingUsers(ctx context.Context, teamID string, ids []string) (map[string]bool, error) {
@@ -440,8 +597,9 @@ func (r reader) ListGroups(ctx context.Context, teamID string, q store.Query) ([
 	if err != nil {
 		return nil, 0, err
 	}
-	total, err := r.count(ctx, `SELECT count(*) FROM scim_groups g WHERE g.team_id = ?`+where, append([]any{teamID}, args...))
-	if err != nil || q.Limit <= 0 {
+	countQ, countArgs := `SELECT count(*) FROM scim_groups g WHERE g.team_id = ?`+where, append([]any{teamID}, args...)
+	if q.Limit <= 0 {
+		total, err := r.count(ctx, countQ, countArgs)
 		return nil, total, err
 	}
 	all := append(append(append([]any{teamID}, args...), orderArgs...), q.Limit, q.Offset)
@@ -458,7 +616,15 @@ func (r reader) ListGroups(ctx context.Context, teamID string, q store.Query) ([
 		}
 		out = append(out, g)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	if total, ok := pageTotal(q.Page, len(out)); ok {
+		return out, total, nil
+	}
+	total, err := r.count(ctx, countQ, countArgs)
+	return out, total, err
 }
 
 func (r reader) Members(ctx context.Context, teamID, groupID string) ([]store.MemberRef, error) {
@@ -487,6 +653,12 @@ func (r reader) Members(ctx context.Context, teamID, groupID string) ([]store.Me
 
 func (r reader) MemberCount(ctx context.Context, teamID, groupID string) (int, error) {
 	return r.count(ctx, `SELECT count(*) FROM group_members WHERE team_id = ? AND group_id = ?`, []any{teamID, groupID})
+}
+
+// MemberCountUpTo counts a group's members, stopping at limit: its cost
+// is bounded by limit, not by the group's size.
+func (r reader) MemberCountUpTo(ctx context.Context, teamID, groupID string, limit int) (int, error) {
+	return r.count(ctx, `SELECT count(*) FROM (SELECT 1 FROM group_members WHERE team_id = ? AND group_id = ? LIMIT ?) m`, []any{teamID, groupID, limit})
 }
 
 // SeatsUsed counts active members holding any of seatRoles. Roles are a
@@ -569,7 +741,26 @@ func (r reader) ListAudit(ctx context.Context, teamID string, limit int) ([]stor
 
 // ---- writes ----
 
-type txStore struct{ reader }
+type txStore struct {
+	reader
+	// seen holds the users this transaction read (under its write lock or
+	// row lock) or wrote, by team and id, so UpdateUser writes only the
+	// columns and email rows that changed: rewriting an unchanged indexed
+	// column still rewrites its index entries.
+	seen map[[2]string]store.User
+}
+
+// User reads a user and remembers it for UpdateUser.
+func (t *txStore) User(ctx context.Context, teamID, id string) (store.User, error) {
+	u, err := t.reader.User(ctx, teamID, id)
+	if err == nil {
+		if t.seen == nil {
+			t.seen = map[[2]string]store.User{}
+		}
+		t.seen[[2]string{teamID, id}] = u
+	}
+	return u, err
+}
 
 func mustAffect(res sql.Result, err error) error {
 	if err != nil {
@@ -654,18 +845,70 @@ func (t *txStore) writeEmails(ctx context.Context, u store.User) error {
 	return nil
 }
 
+// storedEmails is what writeEmails leaves in user_emails for emails, in
+// the order emailsOf reads them: folded, the first of duplicates kept.
+func storedEmails(emails []store.Email) []store.Email {
+	out := make([]store.Email, 0, len(emails))
+	for _, e := range emails {
+		k := store.Email{Value: Fold(e.Value), Type: Fold(e.Type), Primary: e.Primary}
+		if !slices.ContainsFunc(out, func(o store.Email) bool { return o.Value == k.Value && o.Type == k.Type }) {
+			out = append(out, k)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Email) int {
+		if c := strings.Compare(a.Value, b.Value); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Type, b.Type)
+	})
+	return out
+}
+
 func (t *txStore) UpdateUser(ctx context.Context, u store.User) error {
-	res, err := t.exec(ctx, `UPDATE users SET user_name = ?, user_name_key = ?, external_id = ?, display_name = ?, display_name_key = ?, active = ?,
-		role = ?, attrs = ?, modified = ?, version = ? WHERE team_id = ? AND id = ? AND version = ?`,
-		u.UserName, Fold(u.UserName), u.ExternalID, u.DisplayName, Fold(u.DisplayName), boolInt(u.Active), u.Role, string(u.Attrs),
-		formatTime(u.Modified), u.Version, u.TeamID, u.ID, u.Version-1)
+	key := [2]string{u.TeamID, u.ID}
+	// prev is the row as stored, when this transaction read it and the
+	// version check below proves it unchanged since.
+	prev, known := t.seen[key]
+	known = known && prev.Version == u.Version-1
+	var set []string
+	var args []any
+	col := func(changed bool, name string, v any) {
+		if changed || !known {
+			set = append(set, name+" = ?")
+			args = append(args, v)
+		}
+	}
+	col(prev.UserName != u.UserName, "user_name", u.UserName)
+	col(prev.UserName != u.UserName, "user_name_key", Fold(u.UserName))
+	col(prev.ExternalID != u.ExternalID, "external_id", u.ExternalID)
+	col(prev.DisplayName != u.DisplayName, "display_name", u.DisplayName)
+	col(prev.DisplayName != u.DisplayName, "display_name_key", Fold(u.DisplayName))
+	col(prev.Active != u.Active, "active", boolInt(u.Active))
+	col(prev.Role != u.Role, "role", u.Role)
+	col(string(prev.Attrs) != string(u.Attrs), "attrs", string(u.Attrs))
+	col(true, "modified", formatTime(u.Modified))
+	col(true, "version", u.Version)
+	args = append(args, u.TeamID, u.ID, u.Version-1)
+	res, err := t.exec(ctx, `UPDATE users SET `+strings.Join(set, ", ")+` WHERE team_id = ? AND id = ? AND version = ?`, args...)
 	if err := t.versioned(ctx, res, err, "users", u.TeamID, u.ID); err != nil {
 		return err
 	}
-	if _, err := t.exec(ctx, `DELETE FROM user_emails WHERE team_id = ? AND user_id = ?`, u.TeamID, u.ID); err != nil {
-		return err
+	// Compared in Go's order on both sides: the database's collation may
+	// order the rows it returned differently.
+	emails := storedEmails(u.Emails)
+	if !known || !slices.Equal(storedEmails(prev.Emails), emails) {
+		if _, err := t.exec(ctx, `DELETE FROM user_emails WHERE team_id = ? AND user_id = ?`, u.TeamID, u.ID); err != nil {
+			return err
+		}
+		if err := t.writeEmails(ctx, u); err != nil {
+			return err
+		}
 	}
-	return t.writeEmails(ctx, u)
+	if t.seen != nil {
+		u.Emails = emails
+		t.seen[key] = u
+	}
+	return nil
 }
 
 // versioned turns "no row updated" into ErrNotFound or, when the row exists
@@ -687,6 +930,7 @@ func (t *txStore) versioned(ctx context.Context, res sql.Result, err error, tabl
 }
 
 func (t *txStore) DeleteUser(ctx context.Context, teamID, id string) error {
+	delete(t.seen, [2]string{teamID, id})
 	if err := mustAffect(t.exec(ctx, `DELETE FROM users WHERE team_id = ? AND id = ?`, teamID, id)); err != nil {
 		return err
 	}
