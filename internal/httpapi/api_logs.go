@@ -60,6 +60,11 @@ func queryTime(r *http.Request, name string) (time.Time, error) {
 	if err != nil {
 		return t, service.BadRequest(name, "%s must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", name, v)
 	}
+	// The store keeps times as fixed-width text, which orders only the
+	// years 0000-9999 ("10000-…" would sort before "2026-…").
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return time.Time{}, service.BadRequest(name, "%s must be a time between the years 0000 and 9999 in UTC, got %q", name, v)
+	}
 	return t, nil
 }
 

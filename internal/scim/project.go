@@ -166,7 +166,11 @@ func (p Projection) Apply(rt *ResourceType, out map[string]any) map[string]any {
 				res[r.top] = v
 				continue
 			}
-			res[r.top] = mergeSub(res[r.top], v, r.sub)
+			// A sub-attribute of a simple value (displayName.x) is nothing,
+			// not null.
+			if m := mergeSub(res[r.top], v, r.sub); m != nil {
+				res[r.top] = m
+			}
 		}
 		for k, v := range res {
 			if k == "id" || k == "schemas" {

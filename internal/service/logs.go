@@ -35,7 +35,12 @@ func DecodeCursor(s string) (*store.LogCursor, error) {
 	if err == nil {
 		at, id, ok := strings.Cut(string(b), "|")
 		if t, terr := time.Parse(time.RFC3339Nano, at); ok && terr == nil && id != "" {
-			return &store.LogCursor{At: t, ID: id}, nil
+			c := &store.LogCursor{At: t, ID: id}
+			// Only EncodeCursor's own spelling: another one (an offset, or
+			// a time past year 9999 in UTC) would page from somewhere else.
+			if EncodeCursor(*c) == s {
+				return c, nil
+			}
 		}
 	}
 	return nil, BadRequest("cursor", "cursor is not a page token this server gave out")

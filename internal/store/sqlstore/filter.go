@@ -490,6 +490,11 @@ func timeLiteral(v filter.Value, attr string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, unsupported("%s is a dateTime, and %q is not an RFC 3339 timestamp", attr, v.Str)
 	}
+	// Timestamps are stored as fixed-width text, which orders only the
+	// years 0000-9999: "10000-…" would sort before "2026-…".
+	if y := ts.UTC().Year(); y < 0 || y > 9999 {
+		return time.Time{}, unsupported("%s is a dateTime, and %q is not between the years 0000 and 9999 in UTC", attr, v.Str)
+	}
 	return ts, nil
 }
 
@@ -696,6 +701,9 @@ func orderBy(d Dialect, attrs filterAttrs, alias, teamID string, rt *scim.Resour
 		sub := tg.sub
 		if sub == nil {
 			sub = tg.attr.Sub("value")
+		}
+		if sub == nil { // addresses has no value to sort by
+			return "", nil, &store.InvalidSortError{Reason: fmt.Sprintf("sortBy %q names a complex attribute; name a sub-attribute", sortBy)}
 		}
 		from, elem := d.JSONEach(alias+".attrs", tg.json, "j")
 		v := elem([]string{sub.Name})
