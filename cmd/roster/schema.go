@@ -102,15 +102,9 @@ func schemaApply(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		orEmpty := func(v []string) []string {
-			if v == nil {
-				return []string{}
-			}
-			return v
-		}
-		return c.print(map[string]any{"team": *team, "added": orEmpty(plan.Added), "updated": orEmpty(plan.Updated),
-			"removed": orEmpty(plan.Removed), "unchanged": orEmpty(plan.Unchanged)},
-			"team %s: %d added %v, %d updated %v, %d removed %v, %d unchanged\n", *team,
+		out := plan.Fields()
+		out["team"] = *team
+		return c.print(out, "team %s: %d added %v, %d updated %v, %d removed %v, %d unchanged\n", *team,
 			len(plan.Added), plan.Added, len(plan.Updated), plan.Updated, len(plan.Removed), plan.Removed, len(plan.Unchanged))
 	})
 }

@@ -76,18 +76,7 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	email, next := strings.TrimSpace(r.PostFormValue("email")), safeNext(r.PostFormValue("next"))
 	p := &page{r: r, Title: "Sign in", Data: signinData{Email: email, Next: next}}
 	if err := c.auth.Login(w, r, email, r.PostFormValue("password")); err != nil {
-		status, msg := errorInfo(err)
-		if status >= 500 {
-			c.fail(w, r, p, err)
-			return
-		}
-		if e, ok := service.AsError(err); ok && e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", fmt.Sprint(int(e.RetryAfter/time.Second)+1))
-		}
-		p.Status, p.Error = status, msg
-		if err := c.render(w, "signin", p); err != nil {
-			c.fail(w, r, p, err)
-		}
+		c.refuse(w, r, p, "signin", err)
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
@@ -166,16 +155,25 @@ func (c *Console) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	}
 	slug, err := c.auth.AcceptInvite(w, r, token, pass)
 	if err != nil {
-		status, msg := errorInfo(err)
-		if status >= 500 {
-			c.fail(w, r, p, err)
-			return
-		}
-		if e, ok := service.AsError(err); ok && e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", fmt.Sprint(int(e.RetryAfter/time.Second)+1))
-		}
-		fail(status, msg)
+		c.refuse(w, r, p, "invite", err)
 		return
 	}
 	http.Redirect(w, r, "/teams/"+url.PathEscape(slug)+"/?done=joined", http.StatusSeeOther)
+}
+
+// refuse shows a public form again with why it was refused (and
+// Retry-After on a 429); a failure of ours is the error page.
+func (c *Console) refuse(w http.ResponseWriter, r *http.Request, p *page, form string, err error) {
+	status, msg := errorInfo(err)
+	if status >= 500 {
+		c.fail(w, r, p, err)
+		return
+	}
+	if e, ok := service.AsError(err); ok && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(int(e.RetryAfter/time.Second)+1))
+	}
+	p.Status, p.Error = status, msg
+	if err := c.render(w, form, p); err != nil {
+		c.fail(w, r, p, err)
+	}
 }

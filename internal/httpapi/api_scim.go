@@ -280,13 +280,8 @@ func (s *Server) apiPutSchema(w http.ResponseWriter, r *http.Request, c *service
 	if err != nil {
 		return err
 	}
-	orEmpty := func(v []string) []string {
-		if v == nil {
-			return []string{}
-		}
-		return v
-	}
-	writeAPIJSON(w, http.StatusOK, map[string]any{"schema": scim.CustomUserURN, "attributes": attributesJSON(list),
-		"added": orEmpty(plan.Added), "updated": orEmpty(plan.Updated), "removed": orEmpty(plan.Removed)})
+	out := plan.Fields()
+	out["schema"], out["attributes"] = scim.CustomUserURN, attributesJSON(list)
+	writeAPIJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -42,12 +43,45 @@ func DecodeObject(body []byte) (map[string]any, error) {
 // strings "True"/"False" are accepted for booleans (Q3).
 func Normalize(rt *ResourceType, in map[string]any) (Resource, error) {
 	out := Resource{}
-	for k, v := range in {
-		if err := out.setTop(rt, k, v); err != nil {
+	keys, err := keysOf(in, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if err := out.setTop(rt, k, in[k]); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// keysOf returns an object's keys in a fixed order, so a body that sets one
+// attribute two ways (an extension object and a URN-qualified name inside
+// it) is read the same every time, and refuses keys that differ only in
+// case: attribute names are case-insensitive (RFC 7643 §2.1), so
+// {"userName":"a","USERNAME":"b"} is ambiguous and gets a 400, not
+// whichever Go's map order picked.
+func keysOf(m map[string]any, where string) ([]string, error) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	if len(keys) < 2 {
+		return keys, nil
+	}
+	sort.Strings(keys)
+	seen := make(map[string]string, len(keys))
+	for _, k := range keys {
+		f := strings.ToLower(k)
+		if prev, dup := seen[f]; dup {
+			if where != "" {
+				where = " in " + where
+			}
+			return nil, BadRequest(InvalidValue, "attribute %q is given twice%s (as %q and %q); attribute names are case-insensitive", k, where, prev, k)
+		}
+		seen[f] = k
+	}
+	return keys, nil
 }
 
 // setTop places one top-level key of a request body into r.
@@ -71,7 +105,12 @@ func (r Resource) setTop(rt *ResourceType, key string, v any) error {
 		if !ok {
 			return BadRequest(InvalidValue, "%q must be an object", key)
 		}
-		for k2, v2 := range m {
+		keys, err := keysOf(m, key)
+		if err != nil {
+			return err
+		}
+		for _, k2 := range keys {
+			v2 := m[k2]
 			if strings.EqualFold(k2, "externalId") {
 				if err := r.setTop(rt, k2, v2); err != nil {
 					return err
@@ -97,8 +136,12 @@ func (r Resource) setTop(rt *ResourceType, key string, v any) error {
 		if target == nil {
 			target = map[string]any{}
 		}
-		for k2, v2 := range m {
-			if err := r.setAttr(ext, target, k2, v2); err != nil {
+		keys, err := keysOf(m, ext.ID)
+		if err != nil {
+			return err
+		}
+		for _, k2 := range keys {
+			if err := r.setAttr(ext, target, k2, m[k2]); err != nil {
 				return err
 			}
 		}
@@ -218,7 +261,12 @@ func normSingle(a *Attribute, v any) (any, error) {
 		return nil, BadRequest(InvalidValue, "attribute %q must be an object", a.Name)
 	}
 	out := map[string]any{}
-	for k, sv := range m {
+	keys, err := keysOf(m, a.Name)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		sv := m[k]
 		sa := a.Sub(k)
 		if sa == nil {
 			continue
@@ -262,6 +310,12 @@ func normSimple(a *Attribute, v any) (any, error) {
 		case string:
 			n = json.Number(strings.TrimSpace(t))
 		default:
+			return nil, BadRequest(InvalidValue, "attribute %q must be a number, got %s", a.Name, describe(v))
+		}
+		// The number is stored and answered as written, so it must be a
+		// JSON number: strconv alone also takes "NaN", "Inf", "+5" and
+		// "0x1p3", which would make every later answer invalid JSON.
+		if !isJSONNumber(string(n)) {
 			return nil, BadRequest(InvalidValue, "attribute %q must be a number, got %s", a.Name, describe(v))
 		}
 		if a.Type == TypeInteger {
@@ -443,4 +497,19 @@ func (r Resource) Values(name, sub string) []string {
 		}
 	}
 	return out
+}
+
+// isJSONNumber reports whether s is a number in JSON's grammar (RFC 8259 §6).
+func isJSONNumber(s string) bool {
+	if s == "" || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
+		return false
+	}
+	var v any
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil || d.More() {
+		return false
+	}
+	n, ok := v.(json.Number)
+	return ok && string(n) == s
 }

@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -185,6 +186,59 @@ func TestNormalizeErrors(t *testing.T) {
 			_, err := Normalize(UserType, mustJSON(t, tc.in))
 			wantSCIMError(t, err, http.StatusBadRequest, InvalidValue)
 		})
+	}
+}
+
+// TestNormalizeCaseVariantKeys: attribute names are case-insensitive, so a
+// body that names one attribute twice is ambiguous and refused, at every
+// level, instead of keeping whichever key Go's map order reads last.
+func TestNormalizeCaseVariantKeys(t *testing.T) {
+	for _, in := range []string{
+		`{"userName":"a","USERNAME":"b"}`,
+		`{"userName":"a","name":{"givenName":"A","GIVENNAME":"B"}}`,
+		`{"userName":"a","` + entURN + `":{"department":"x","Department":"y"}}`,
+		`{"` + UserURN + `":{"userName":"a","username":"b"}}`,
+	} {
+		_, err := Normalize(UserType, mustJSON(t, in))
+		wantSCIMError(t, err, http.StatusBadRequest, InvalidValue)
+		if !strings.Contains(err.Error(), "given twice") {
+			t.Errorf("%s: %v", in, err)
+		}
+	}
+	// An extension set to null beside one of its attributes, URN-qualified,
+	// is read the same every time.
+	in := `{"userName":"a","` + entURN + `":null,"` + entURN + `:department":"x"}`
+	first, err := Normalize(UserType, mustJSON(t, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		again, err := Normalize(UserType, mustJSON(t, in))
+		if err != nil || !equalValues(map[string]any(first), map[string]any(again)) {
+			t.Fatalf("Normalize is not deterministic: %v then %v (%v)", first, again, err)
+		}
+	}
+}
+
+// TestNormalizeNumbersAreJSON: numbers are kept as written, so only JSON
+// numbers are taken (strconv alone accepts NaN, Inf, +5 and hex floats,
+// which would make every later answer invalid JSON).
+func TestNormalizeNumbersAreJSON(t *testing.T) {
+	rt := UserTypeWith([]CustomAttribute{{Name: "score", Type: TypeDecimal}, {Name: "level", Type: TypeInteger}})
+	for _, v := range []string{`"NaN"`, `"NAN"`, `"Inf"`, `"-Infinity"`, `"+5"`, `"0x1p3"`, `"1_000"`, `" "`, `"1 2"`} {
+		for _, attr := range []string{"score", "level"} {
+			in := `{"userName":"u","` + CustomUserURN + `":{"` + attr + `":` + v + `}}`
+			_, err := Normalize(rt, mustJSON(t, in))
+			wantSCIMError(t, err, http.StatusBadRequest, InvalidValue)
+		}
+	}
+	res, err := Normalize(rt, mustJSON(t, `{"userName":"u","`+CustomUserURN+`":{"score":"-1.5e3","level":"42"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil || !strings.Contains(string(b), `"score":-1.5e3`) || !strings.Contains(string(b), `"level":42`) {
+		t.Fatalf("%s %v", b, err)
 	}
 }
 

@@ -112,6 +112,18 @@ type SchemaPlan struct {
 	Added, Updated, Removed, Unchanged []string
 }
 
+// Fields is the plan as JSON fields (lists never null), as the CLI and
+// the admin API print it.
+func (p SchemaPlan) Fields() map[string]any {
+	list := func(v []string) []string {
+		if v == nil {
+			return []string{}
+		}
+		return v
+	}
+	return map[string]any{"added": list(p.Added), "updated": list(p.Updated), "removed": list(p.Removed), "unchanged": list(p.Unchanged)}
+}
+
 // ApplyCustomAttributes makes a team's declared User attributes those of
 // want, a declarative list (the `roster schema list --json` format), in
 // one transaction. Attributes missing from want are kept unless prune.

@@ -244,7 +244,25 @@ func (r reader) row(ctx context.Context, q string, args ...any) *sql.Row {
 // strings identically on every backend.
 const timeLayout = "2006-01-02T15:04:05.000000000Z"
 
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+// Times are stored as fixed-width text, which sorts as time only for years
+// 0000–9999; a bound outside them (a since of year 10000 from a query
+// string) is clamped to the nearest representable instant, which orders
+// the same against every stored time.
+var (
+	minStoredTime = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxStoredTime = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
+func formatTime(t time.Time) string {
+	t = t.UTC()
+	switch {
+	case t.Before(minStoredTime):
+		t = minStoredTime
+	case t.After(maxStoredTime):
+		t = maxStoredTime
+	}
+	return t.Format(timeLayout)
+}
 
 func formatTimePtr(t *time.Time) any {
 	if t == nil {
