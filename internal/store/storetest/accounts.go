@@ -122,7 +122,11 @@ func testAccounts(t *testing.T, s store.Store) {
 func testMemberQueries(t *testing.T, s store.Store) {
 	tm := mkTeam(t, s, "acme")
 	other := mkTeam(t, s, "globex")
-	ana := mkUser(t, s, tm.ID, "ana@example.com", func(u *store.User) { u.DisplayName = "Ana Lima"; u.Source = store.SourceSCIM; u.Role = "Admin,Developer" })
+	ana := mkUser(t, s, tm.ID, "ana@example.com", func(u *store.User) {
+		u.DisplayName = "Ana Lima"
+		u.Source = store.SourceSCIM
+		u.Role = "Admin,Developer"
+	})
 	bo := mkUser(t, s, tm.ID, "bo@example.com", func(u *store.User) { u.Active = false; u.Source = store.SourceManual; u.Role = "Billing" })
 	cy := mkUser(t, s, tm.ID, "cy@example.com", func(u *store.User) {
 		u.Source = store.SourceInvite
