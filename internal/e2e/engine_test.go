@@ -128,4 +128,13 @@ func TestSortAndAttributeFilters(t *testing.T) {
 	if num(r.Body, "totalResults") != 3 || fmt.Sprint(names(res)) != "[stark odinson]" || get(res[0], "userName") != nil {
 		t.Fatalf(".search: %s", r.Raw)
 	}
+	// Members of the wrong type are refused, never ignored (a filter sent
+	// as a number must not list everyone); null means absent.
+	c.do("POST", "/Users/.search", map[string]any{"filter": 42}).scimError(t, 400, "invalidFilter")
+	c.do("POST", "/Users/.search", map[string]any{"attributes": []any{"userName", 7}}).scimError(t, 400, "invalidValue")
+	c.do("POST", "/Users/.search", map[string]any{"count": true}).scimError(t, 400, "invalidValue")
+	c.do("POST", "/Users/.search", map[string]any{"sortBy": map[string]any{}}).scimError(t, 400, "invalidValue")
+	if r := c.do("POST", "/Users/.search", map[string]any{"filter": `name.familyName pr`, "startIndex": nil}); num(r.Body, "totalResults") != 3 {
+		t.Fatalf(".search with a null startIndex: %s", r.Raw)
+	}
 }

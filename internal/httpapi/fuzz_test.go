@@ -275,7 +275,14 @@ func FuzzListQuery(f *testing.F) {
 			Header: http.Header{"Content-Type": {scim.MediaType}}, Body: io.NopCloser(bytes.NewReader(body))}
 		q, err := queryFromSearch(r)
 		if err != nil {
-			wantSCIM400(t, err, scim.InvalidSyntax)
+			// invalidSyntax for a body that isn't a JSON object; a member
+			// of the wrong type is invalidFilter (filter) or invalidValue.
+			var se *scim.Error
+			if errors.As(err, &se) && (se.ScimType == scim.InvalidFilter || se.ScimType == scim.InvalidValue) {
+				wantSCIM400(t, err, se.ScimType)
+			} else {
+				wantSCIM400(t, err, scim.InvalidSyntax)
+			}
 			return
 		}
 		checkListQuery(t, s, q)

@@ -126,40 +126,92 @@ func queryFromSearch(r *http.Request) (listQuery, error) {
 	}
 	var q listQuery
 	for k, v := range body {
-		switch strings.ToLower(k) {
+		if v == nil {
+			continue // null means absent (RFC 7643 §2.5)
+		}
+		name := strings.ToLower(k)
+		var err error
+		switch name {
 		case "filter":
-			q.filter, _ = v.(string)
+			f, ok := v.(string)
+			if !ok {
+				return q, scim.BadRequest(scim.InvalidFilter, "SearchRequest %q must be a string, got %s", k, scimKind(v))
+			}
+			q.filter = f
 		case "startindex":
-			q.startIndex = fmt.Sprint(v)
+			q.startIndex, err = searchNumber(k, v)
 		case "count":
-			q.count = fmt.Sprint(v)
+			q.count, err = searchNumber(k, v)
 		case "attributes":
-			q.attributes = joinList(v)
+			q.attributes, err = joinList(k, v)
 		case "excludedattributes":
-			q.excluded = joinList(v)
+			q.excluded, err = joinList(k, v)
 		case "sortby":
-			q.sortBy, _ = v.(string)
+			q.sortBy, err = searchString(k, v)
 		case "sortorder":
-			q.sortOrder, _ = v.(string)
+			q.sortOrder, err = searchString(k, v)
+		}
+		if err != nil {
+			return q, err
 		}
 	}
 	return q, nil
 }
 
-func joinList(v any) string {
+// A SearchRequest member of the wrong type is refused, not ignored: a
+// filter sent as a number must not silently list everything.
+func searchString(k string, v any) (string, error) {
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	return "", scim.BadRequest(scim.InvalidValue, "SearchRequest %q must be a string, got %s", k, scimKind(v))
+}
+
+func searchNumber(k string, v any) (string, error) {
+	switch t := v.(type) {
+	case json.Number:
+		return t.String(), nil
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64), nil
+	case string:
+		return t, nil
+	}
+	return "", scim.BadRequest(scim.InvalidValue, "SearchRequest %q must be a number, got %s", k, scimKind(v))
+}
+
+func joinList(k string, v any) (string, error) {
 	switch t := v.(type) {
 	case string:
-		return t
+		return t, nil
 	case []any:
 		parts := make([]string, 0, len(t))
 		for _, e := range t {
-			if s, ok := e.(string); ok {
-				parts = append(parts, s)
+			s, ok := e.(string)
+			if !ok {
+				return "", scim.BadRequest(scim.InvalidValue, "SearchRequest %q must list attribute names as strings, got %s", k, scimKind(e))
 			}
+			parts = append(parts, s)
 		}
-		return strings.Join(parts, ",")
+		return strings.Join(parts, ","), nil
 	}
-	return ""
+	return "", scim.BadRequest(scim.InvalidValue, "SearchRequest %q must be a list of attribute names, got %s", k, scimKind(v))
+}
+
+// scimKind names a JSON value's type for an error message.
+func scimKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number, float64:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return "null"
 }
 
 // parseList applies RFC 7644 §3.4.2.4: startIndex below 1 is 1, count
