@@ -25,7 +25,7 @@ func ETagMatches(header string, version int64) bool {
 			return true
 		}
 		t = strings.TrimPrefix(t, "W/")
-		if strings.Trim(t, `"`) == want && len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' {
+		if t == `"`+want+`"` { // exactly one opaque-tag: `""5""` is malformed, not 5
 			return true
 		}
 	}
