@@ -198,6 +198,10 @@ func TestLogsAPI(t *testing.T) {
 		t.Fatalf("entry detail %s", one.Raw)
 	}
 	admin.do("GET", e.teamPath("/provisioning-log?status=teapot"), nil).apiError(t, 400, "status")
+	admin.do("GET", e.teamPath("/provisioning-log?status=2xx&errors=true"), nil).apiError(t, 400, "status")
+	if l := admin.do("GET", e.teamPath("/provisioning-log?status=4xx&errors=true"), nil).must(t, 200); len(l.Body["entries"].([]any)) != 1 {
+		t.Fatalf("4xx errors: %s", l.Raw)
+	}
 	admin.do("GET", e.teamPath("/audit?since=yesterday"), nil).apiError(t, 400, "since")
 
 	a := admin.do("GET", e.teamPath("/audit?action=scim_key."), nil).must(t, 200)

@@ -176,8 +176,13 @@ func ProvisioningQueryFromURL(r *http.Request) (store.ProvisioningQuery, error) 
 	if q.MinStatus, q.MaxStatus, err = service.ParseStatusFilter(v.Get("status")); err != nil {
 		return q, err
 	}
-	if b, _ := strconv.ParseBool(v.Get("errors")); b && q.MinStatus < 400 {
-		q.MinStatus = 400
+	if b, _ := strconv.ParseBool(v.Get("errors")); b {
+		if q.MaxStatus != 0 && q.MaxStatus < 400 {
+			return q, service.BadRequest("status", "status=%s asks for successes and errors=true for failures: no request is both", v.Get("status"))
+		}
+		if q.MinStatus < 400 {
+			q.MinStatus = 400
+		}
 	}
 	q.Method = v.Get("method")
 	q.PathContains = v.Get("path")
