@@ -78,25 +78,11 @@ func provFrom(ctx context.Context) *provRecord {
 	return pr
 }
 
-// provNote records the authenticated key and its team.
+// provNote records the request's key and its team (none for an unknown
+// key: it names no team whose log it could go to).
 func provNote(r *http.Request, p service.Principal) {
 	if pr := provFrom(r.Context()); pr != nil {
 		pr.teamID, pr.keyID, pr.keyName = p.Team.ID, p.Key.ID, p.Key.Name
-	}
-}
-
-// provAuthFailed records the team of a key that was refused but still
-// names one (revoked, expired, SCIM disabled), so the team's admin sees
-// why its IdP is being turned away. Unknown keys name no team.
-func (s *Server) provAuthFailed(r *http.Request) {
-	pr := provFrom(r.Context())
-	tok := bearerToken(r)
-	if pr == nil || tok == "" {
-		return
-	}
-	k, err := s.svc.Store.KeyByHash(r.Context(), service.HashToken(tok))
-	if err == nil {
-		pr.teamID, pr.keyID, pr.keyName = k.TeamID, k.ID, k.Name
 	}
 }
 

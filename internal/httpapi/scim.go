@@ -30,11 +30,10 @@ func principal(r *http.Request) service.Principal {
 func (s *Server) authed(h handler) http.Handler {
 	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.svc.Authenticate(r.Context(), bearerToken(r), clientIP(r))
+		provNote(r, p) // a refused but known key still names its team
 		if err != nil {
-			s.provAuthFailed(r) // provlog.go
 			return err
 		}
-		provNote(r, p)
 		if err := s.rateLimit(w, r, p); err != nil {
 			return err
 		}

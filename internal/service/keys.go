@@ -116,6 +116,8 @@ type Principal struct {
 // expired key is a 401 whose detail says which, and reveals nothing about
 // any team; a key whose team has SCIM switched off is a 403 that says so,
 // which is what an admin sees behind a failed "Test API Credentials".
+// With a refusal of a known key the Principal still names the key and its
+// team, for the provisioning log only; it grants nothing.
 func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal, error) {
 	unauthorized := func(detail string) error {
 		return &scim.Error{Status: http.StatusUnauthorized, Detail: detail}
@@ -139,15 +141,19 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 	if subtle.ConstantTimeCompare(hash, k.Hash) != 1 {
 		return Principal{}, unauthorized("invalid SCIM API key: no active key matches the bearer token")
 	}
+	// A key that is known but refused (revoked, expired, SCIM off) still
+	// names its team: the caller may record the refusal in that team's
+	// provisioning log, so its admin sees why the IdP is turned away.
+	refused := Principal{Team: team, Key: k}
 	now := s.Now()
 	switch KeyStatus(k, now) {
 	case store.KeyRevoked:
-		return Principal{}, unauthorized(fmt.Sprintf("SCIM API key %q (%s…) was revoked; create a new key in Roster and paste it into the IdP", k.Name, k.Prefix))
+		return refused, unauthorized(fmt.Sprintf("SCIM API key %q (%s…) was revoked; create a new key in Roster and paste it into the IdP", k.Name, k.Prefix))
 	case store.KeyExpired:
-		return Principal{}, unauthorized(fmt.Sprintf("SCIM API key %q (%s…) expired; create a new key in Roster and paste it into the IdP", k.Name, k.Prefix))
+		return refused, unauthorized(fmt.Sprintf("SCIM API key %q (%s…) expired; create a new key in Roster and paste it into the IdP", k.Name, k.Prefix))
 	}
 	if !team.SCIMEnabled {
-		return Principal{}, &scim.Error{Status: http.StatusForbidden,
+		return refused, &scim.Error{Status: http.StatusForbidden,
 			Detail: fmt.Sprintf("SCIM provisioning is disabled for team %q; a team admin can enable it (roster scim enable --team %s)", team.Name, team.Slug)}
 	}
 	s.touchKey(ctx, k, now, ip)
