@@ -68,6 +68,15 @@ func queryTime(r *http.Request, name string) (time.Time, error) {
 	return t, nil
 }
 
+// queryRange reads the since and until filters every log query has.
+func queryRange(r *http.Request) (since, until time.Time, err error) {
+	if since, err = queryTime(r, "since"); err != nil {
+		return since, until, err
+	}
+	until, err = queryTime(r, "until")
+	return since, until, err
+}
+
 func queryInt(r *http.Request, name string, lo, hi int) (int, error) {
 	v := strings.TrimSpace(r.URL.Query().Get(name))
 	if v == "" {
@@ -87,10 +96,7 @@ func queryInt(r *http.Request, name string, lo, hi int) (int, error) {
 func AuditQueryFromURL(r *http.Request) (store.AuditQuery, error) {
 	var q store.AuditQuery
 	var err error
-	if q.Since, err = queryTime(r, "since"); err != nil {
-		return q, err
-	}
-	if q.Until, err = queryTime(r, "until"); err != nil {
+	if q.Since, q.Until, err = queryRange(r); err != nil {
 		return q, err
 	}
 	v := r.URL.Query()
@@ -166,10 +172,7 @@ func (s *Server) AuditLog(w http.ResponseWriter, r *http.Request, teamID string)
 func ProvisioningQueryFromURL(r *http.Request) (store.ProvisioningQuery, error) {
 	var q store.ProvisioningQuery
 	var err error
-	if q.Since, err = queryTime(r, "since"); err != nil {
-		return q, err
-	}
-	if q.Until, err = queryTime(r, "until"); err != nil {
+	if q.Since, q.Until, err = queryRange(r); err != nil {
 		return q, err
 	}
 	v := r.URL.Query()

@@ -69,13 +69,19 @@ func (s *Service) QueryAudit(ctx context.Context, teamID string, q store.AuditQu
 	if err != nil {
 		return AuditPage{}, err
 	}
-	p := AuditPage{Events: events}
-	if len(events) > want {
-		p.Events = events[:want]
-		last := p.Events[want-1]
-		p.Next = EncodeCursor(store.LogCursor{At: last.At, ID: last.ID})
-	}
+	var p AuditPage
+	p.Events, p.Next = cutPage(events, want, func(e store.AuditEvent) store.LogCursor { return store.LogCursor{At: e.At, ID: e.ID} })
 	return p, nil
+}
+
+// cutPage keeps the first want rows of a query that asked for want+1 and,
+// when there were more, returns the cursor after the last row kept.
+func cutPage[T any](rows []T, want int, pos func(T) store.LogCursor) ([]T, string) {
+	if len(rows) <= want {
+		return rows, ""
+	}
+	rows = rows[:want]
+	return rows, EncodeCursor(pos(rows[want-1]))
 }
 
 // TeamID resolves a team slug (for the CLI).
@@ -196,12 +202,8 @@ func (s *Service) ProvisioningLog(ctx context.Context, teamID string, q store.Pr
 	if err != nil {
 		return ProvisioningPage{}, err
 	}
-	p := ProvisioningPage{Entries: entries}
-	if len(entries) > want {
-		p.Entries = entries[:want]
-		last := p.Entries[want-1]
-		p.Next = EncodeCursor(store.LogCursor{At: last.At, ID: last.ID})
-	}
+	var p ProvisioningPage
+	p.Entries, p.Next = cutPage(entries, want, func(e store.ProvisioningEntry) store.LogCursor { return store.LogCursor{At: e.At, ID: e.ID} })
 	return p, nil
 }
 
