@@ -72,22 +72,17 @@ func (s *Service) summarise(ctx context.Context, g store.Group) (GroupSummary, e
 
 // BindGroupRoles sets the roles a group grants, for an admin caller
 // (members.manage, checked by the caller's router). Like a member's own
-// roles, only a Super Admin grants or withdraws Super Admin.
+// roles, only a Super Admin grants or withdraws Super Admin; the check
+// runs in the write's transaction, against the roles it replaces.
 func (s *Service) BindGroupRoles(ctx context.Context, c Caller, groupID string, roles []string) ([]string, error) {
-	for _, r := range roles {
-		if !validRole(r) {
-			return nil, BadRequest("roles", "unknown role %q: use %s", r, strings.Join(AllRoles, ", "))
+	roles = SplitRoles(JoinRoles(roles)) // setGroupRoles refuses unknown ones
+	err := s.setGroupRoles(ctx, c.Team.Slug, groupID, roles, c.Actor, func(before []string) error {
+		if slices.Contains(roles, RoleSuperAdmin) != slices.Contains(before, RoleSuperAdmin) && !c.HasRole(RoleSuperAdmin) {
+			return Forbidden("only a Super Admin can grant or withdraw the Super Admin role through a group")
 		}
-	}
-	roles = SplitRoles(JoinRoles(roles))
-	cur, err := s.GroupSummaryByID(ctx, c.Team, groupID)
+		return nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	if slices.Contains(roles, RoleSuperAdmin) != slices.Contains(cur.Roles, RoleSuperAdmin) && !c.HasRole(RoleSuperAdmin) {
-		return nil, Forbidden("only a Super Admin can grant or withdraw the Super Admin role through a group")
-	}
-	if err := s.SetGroupRoles(ctx, c.Team.Slug, groupID, roles, c.Actor); err != nil {
 		return nil, err
 	}
 	return roles, nil

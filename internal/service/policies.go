@@ -87,6 +87,12 @@ func (s *Service) SetTeamPolicies(ctx context.Context, slug string, seatLimit *i
 // SetGroupRoles binds a group to team roles: its members hold them while
 // they are in the group.
 func (s *Service) SetGroupRoles(ctx context.Context, slug, groupID string, roles []string, a Actor) error {
+	return s.setGroupRoles(ctx, slug, groupID, roles, a, nil)
+}
+
+// setGroupRoles binds the roles in one transaction; allow, when given,
+// sees the roles bound before and may refuse the change.
+func (s *Service) setGroupRoles(ctx context.Context, slug, groupID string, roles []string, a Actor, allow func(before []string) error) error {
 	for _, r := range roles {
 		if !validRole(r) {
 			return BadRequest("roles", "unknown role %q: use %q, %q, %q or %q", r, RoleSuperAdmin, RoleAdmin, RoleBilling, RoleDeveloper)
@@ -106,6 +112,11 @@ func (s *Service) SetGroupRoles(ctx context.Context, slug, groupID string, roles
 		before, err := tx.GroupRoles(ctx, team.ID, groupID)
 		if err != nil {
 			return err
+		}
+		if allow != nil {
+			if err := allow(before); err != nil {
+				return err
+			}
 		}
 		if err := tx.SetGroupRoles(ctx, team.ID, groupID, roles); err != nil {
 			return err
