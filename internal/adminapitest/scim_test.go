@@ -97,6 +97,23 @@ func TestSCIMKeysAPI(t *testing.T) {
 	admin.do("POST", e.teamPath("/scim/keys/"+newID+"/rotate"), map[string]any{}).apiError(t, 409, "id")
 }
 
+// TestKeysOutliveTheirCreator: a key belongs to the team, so removing the
+// admin who made it doesn't break provisioning (it breaks Postman's).
+func TestKeysOutliveTheirCreator(t *testing.T) {
+	e := newEnv(t)
+	e.setSCIM(true)
+	leaver := e.addMember("leaver@acme.example", []string{"Admin"}, store.SourceManual, true)
+	key := e.login("leaver@acme.example", testPassword).do("POST", e.teamPath("/scim/keys"), map[string]any{"name": "okta"}).must(t, 201)
+	e.login(e.Admin, e.AdminPassword).do("DELETE", e.teamPath("/members/"+leaver.ID), nil).must(t, 204)
+	if st, body := e.scim("GET", "/Users?count=1", key.Body["token"].(string), ""); st != 200 {
+		t.Fatalf("the key of a removed admin: %d %s", st, body)
+	}
+	list := e.login(e.Admin, e.AdminPassword).do("GET", e.teamPath("/scim/keys"), nil).must(t, 200).Body["keys"].([]any)
+	if k := list[0].(map[string]any); k["status"] != "ACTIVE" || !strings.Contains(k["created_by"].(string), "leaver@acme.example") {
+		t.Fatalf("keys after the creator left: %v", list)
+	}
+}
+
 func TestPoliciesAPI(t *testing.T) {
 	e := newEnv(t)
 	e.setSCIM(true)
