@@ -15,7 +15,9 @@ import (
 	"github.com/rosterhq/roster/internal/store/sqlite"
 )
 
-func logService(t *testing.T) (*Service, string) {
+// testService is a service on a fresh embedded store with one team, Acme
+// (slug acme); it returns the team's id.
+func testService(t *testing.T) (*Service, string) {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
@@ -56,7 +58,7 @@ func addEvents(t *testing.T, svc *Service, teamID string, n int) {
 }
 
 func TestExportAuditCSV(t *testing.T) {
-	svc, teamID := logService(t)
+	svc, teamID := testService(t)
 	addEvents(t, svc, teamID, 2500) // more than two pages of MaxLogPage
 	var buf bytes.Buffer
 	if err := svc.ExportAudit(context.Background(), teamID, store.AuditQuery{ActionPrefix: "user.update"}, "csv", &buf); err != nil {
@@ -96,7 +98,7 @@ func TestExportAuditCSV(t *testing.T) {
 }
 
 func TestExportAuditJSONL(t *testing.T) {
-	svc, teamID := logService(t)
+	svc, teamID := testService(t)
 	addEvents(t, svc, teamID, 5)
 	var buf bytes.Buffer
 	if err := svc.ExportAudit(context.Background(), teamID, store.AuditQuery{}, "jsonl", &buf); err != nil {
@@ -126,7 +128,7 @@ func TestExportAuditJSONL(t *testing.T) {
 }
 
 func TestQueryAuditPaging(t *testing.T) {
-	svc, teamID := logService(t)
+	svc, teamID := testService(t)
 	addEvents(t, svc, teamID, 7)
 	var got []string
 	q := store.AuditQuery{ActionPrefix: "user.", Limit: 3}

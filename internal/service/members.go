@@ -102,14 +102,7 @@ func (s *Service) UpdateMember(ctx context.Context, c Caller, id string, patch M
 	slices.Sort(keys)
 	var mv MemberView
 	err := s.Store.Tx(ctx, func(tx store.Tx) error {
-		team, err := tx.Team(ctx, c.Team.ID)
-		if err != nil {
-			return err
-		}
-		u, err := tx.User(ctx, team.ID, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return memberNotFound(c, id)
-		}
+		team, u, err := s.teamMember(ctx, tx, c, id)
 		if err != nil {
 			return err
 		}
@@ -277,19 +270,26 @@ func (s *Service) keepSuperAdmin(ctx context.Context, tx store.Tx, team store.Te
 	return nil
 }
 
+// teamMember reads, inside tx, the caller's team as it is now and one of
+// its members (404 for an id the team doesn't have).
+func (s *Service) teamMember(ctx context.Context, tx store.Tx, c Caller, id string) (store.Team, store.User, error) {
+	team, err := tx.Team(ctx, c.Team.ID)
+	if err != nil {
+		return team, store.User{}, err
+	}
+	u, err := tx.User(ctx, team.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return team, u, memberNotFound(c, id)
+	}
+	return team, u, err
+}
+
 // RemoveMember removes a member from the caller's team (members.manage).
 // Only a Super Admin removes a Super Admin. Allowed with SCIM on: only
 // admins remove members then, and the IdP may provision them again.
 func (s *Service) RemoveMember(ctx context.Context, c Caller, id string) error {
 	return adminError(s.Store.Tx(ctx, func(tx store.Tx) error {
-		team, err := tx.Team(ctx, c.Team.ID)
-		if err != nil {
-			return err
-		}
-		u, err := tx.User(ctx, team.ID, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return memberNotFound(c, id)
-		}
+		team, u, err := s.teamMember(ctx, tx, c, id)
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster/internal/scim"
-	"github.com/rosterhq/roster/internal/store/sqlite"
 )
 
 // TestApplyCustomAttributes: a declarative schema file adds, updates and
@@ -15,16 +14,8 @@ import (
 // changes nothing.
 func TestApplyCustomAttributes(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	svc := New(st, nil)
+	svc, _ := testService(t)
 	a := Actor{Kind: "test"}
-	if _, err := svc.CreateTeam(ctx, "Acme", "admin@acme.example", a); err != nil {
-		t.Fatal(err)
-	}
 	if err := svc.AddCustomAttribute(ctx, "acme", scim.CustomAttribute{Name: "costCode", Type: "string"}, a); err != nil {
 		t.Fatal(err)
 	}
