@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/mail"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -88,44 +89,12 @@ func parseEmail(field, email string) (string, error) {
 	return addr.Address, nil
 }
 
-// memberships lists the users rows of every team that carry the email,
-// one per team (an active one, preferably matched by userName).
-func (s *Service) memberships(ctx context.Context, r store.Reader, email string) ([]store.User, error) {
-	rows, err := r.MembershipsByEmail(ctx, email)
-	if err != nil {
-		return nil, err
-	}
-	best := map[string]store.User{}
-	var order []string
-	score := func(u store.User) int {
-		n := 0
-		if u.Active {
-			n += 2
-		}
-		if strings.EqualFold(u.UserName, email) {
-			n++
-		}
-		return n
-	}
-	for _, u := range rows {
-		cur, ok := best[u.TeamID]
-		if !ok {
-			order = append(order, u.TeamID)
-		}
-		if !ok || score(u) > score(cur) {
-			best[u.TeamID] = u
-		}
-	}
-	out := make([]store.User, 0, len(order))
-	for _, id := range order {
-		out = append(out, best[id])
-	}
-	return out, nil
-}
-
-// Teams lists the teams where the account is an active member, by slug.
+// AccountTeams lists the teams where the account is linked to an active
+// member, by slug. The link is the only way in: a member whose userName or
+// emails carry the account's email, but that no event of its team linked,
+// is not the account's.
 func (s *Service) AccountTeams(ctx context.Context, acc store.Account) ([]Membership, error) {
-	users, err := s.memberships(ctx, s.Store, acc.Email)
+	users, err := s.Store.MembershipsOfAccount(ctx, acc.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +117,10 @@ func (s *Service) AccountTeams(ctx context.Context, acc store.Account) ([]Member
 	return out, nil
 }
 
-// TeamCaller completes c with its membership of the team with slug. A
-// team that doesn't exist and one the caller isn't in get the same 404, so
-// the API reveals no other team; a deactivated member gets a 403.
+// TeamCaller completes c with its membership of the team with slug: the
+// member linked to the caller's account. A team that doesn't exist and one
+// the caller isn't in get the same 404, so the API reveals no other team;
+// a deactivated member gets a 403.
 func (s *Service) TeamCaller(ctx context.Context, c Caller, slug string) (Caller, error) {
 	notFound := NotFound("you are not a member of a team %q", slug)
 	team, err := s.Store.TeamBySlug(ctx, slug)
@@ -160,25 +130,26 @@ func (s *Service) TeamCaller(ctx context.Context, c Caller, slug string) (Caller
 	if err != nil {
 		return c, err
 	}
-	users, err := s.memberships(ctx, s.Store, c.Account.Email)
+	u, err := s.Store.MemberOfAccount(ctx, team.ID, c.Account.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, notFound
+	}
 	if err != nil {
 		return c, err
 	}
-	for _, u := range users {
-		if u.TeamID != team.ID {
-			continue
-		}
-		if !u.Active {
-			return c, Forbidden("your membership is deactivated in team %s; a team admin (or your identity provider, when SCIM provisioning is on) can reactivate it", team.Slug)
-		}
-		roles, err := s.EffectiveRoles(ctx, s.Store, u)
-		if err != nil {
-			return c, err
-		}
-		c.Team, c.Member, c.Roles = team, u, roles
-		return c, nil
+	if !u.Active {
+		return c, Forbidden("your membership is deactivated in team %s; a team admin (or your identity provider, when SCIM provisioning is on) can reactivate it", team.Slug)
 	}
-	return c, notFound
+	roles, err := s.EffectiveRoles(ctx, s.Store, u)
+	if err != nil {
+		return c, err
+	}
+	c.Team, c.Member, c.Roles = team, u, roles
+	c.Actor.superAdminOf = ""
+	if slices.Contains(roles, RoleSuperAdmin) {
+		c.Actor.superAdminOf = team.ID
+	}
+	return c, nil
 }
 
 // Session is a new sign-in: the cookie token (shown once) and its record.
@@ -354,11 +325,11 @@ func (s *Service) RevokeAPIToken(ctx context.Context, c Caller, id string) error
 	})
 }
 
-// scimOwnedTeam returns a team with SCIM provisioning on where the email
-// is a member: that team's identity provider owns the person's email and
-// password. ok is false when there is none.
-func (s *Service) scimOwnedTeam(ctx context.Context, r store.Reader, email string) (store.Team, bool, error) {
-	users, err := s.memberships(ctx, r, email)
+// scimOwnedTeam returns a team with SCIM provisioning on where the
+// account is a member: that team's identity provider owns the person's
+// email and password. ok is false when there is none.
+func (s *Service) scimOwnedTeam(ctx context.Context, r store.Reader, accountID string) (store.Team, bool, error) {
+	users, err := r.MembershipsOfAccount(ctx, accountID)
 	if err != nil {
 		return store.Team{}, false, err
 	}
@@ -386,7 +357,7 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next st
 		return err
 	}
 	return s.Store.Tx(ctx, func(tx store.Tx) error {
-		if team, ok, err := s.scimOwnedTeam(ctx, tx, c.Account.Email); err != nil {
+		if team, ok, err := s.scimOwnedTeam(ctx, tx, c.Account.ID); err != nil {
 			return err
 		} else if ok {
 			return Forbidden("SCIM provisioning is on for team %s: your identity provider manages your password; ask your IdP administrator", team.Slug)
@@ -408,10 +379,12 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next st
 	})
 }
 
-// ChangeEmail changes the caller's account email and, in every team, the
-// member's userName and emails that carried the old one, so the account
-// keeps its memberships. Refused while a team of the person has SCIM
-// provisioning on: the IdP owns the email there.
+// ChangeEmail changes the caller's account email (its login name) and,
+// in every team it is linked to, the member's userName and emails that
+// carried the old one. It links and unlinks nothing: the account keeps
+// exactly its linked memberships, and a member elsewhere that carries the
+// new email stays someone else's. Refused while a team of the person has
+// SCIM provisioning on: the IdP owns the email there.
 func (s *Service) ChangeEmail(ctx context.Context, c Caller, email string) (store.Account, error) {
 	next, err := parseEmail("email", email)
 	if err != nil {
@@ -419,7 +392,7 @@ func (s *Service) ChangeEmail(ctx context.Context, c Caller, email string) (stor
 	}
 	var acc store.Account
 	err = s.Store.Tx(ctx, func(tx store.Tx) error {
-		if team, ok, err := s.scimOwnedTeam(ctx, tx, c.Account.Email); err != nil {
+		if team, ok, err := s.scimOwnedTeam(ctx, tx, c.Account.ID); err != nil {
 			return err
 		} else if ok {
 			return Forbidden("SCIM provisioning is on for team %s: your identity provider manages your email; ask your IdP administrator", team.Slug)
@@ -437,7 +410,7 @@ func (s *Service) ChangeEmail(ctx context.Context, c Caller, email string) (stor
 		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		users, err := s.memberships(ctx, tx, old)
+		users, err := tx.MembershipsOfAccount(ctx, acc.ID)
 		if err != nil {
 			return err
 		}
@@ -545,26 +518,33 @@ func (s *Service) ensureAccount(ctx context.Context, tx store.Tx, email, hash st
 	return acc, true, tx.CreateAccount(ctx, acc)
 }
 
-// SetupAdminAccount gives a new team's first admin a way in: when no
-// account has the email yet, it creates one with a random one-time
-// password and returns it (to be printed once). An existing account keeps
-// its password, and "" is returned.
+// SetupAdminAccount gives a new team's first admin a way in: when the
+// account that team creation linked has no password yet, it sets a random
+// one-time password and returns it (to be printed once). An account that
+// already had a password keeps it, and "" is returned.
 func (s *Service) SetupAdminAccount(ctx context.Context, team store.Team, a Actor) (string, error) {
+	acc, err := s.Store.AccountByEmail(ctx, team.AdminEmail)
+	if err != nil || acc.PasswordHash != "" {
+		return "", err
+	}
 	pw := RandomPassword()
 	hash, err := HashPassword(pw)
 	if err != nil {
 		return "", err
 	}
-	var created bool
+	set := false
 	err = s.Store.Tx(ctx, func(tx store.Tx) error {
-		var acc store.Account
-		var err error
-		if acc, created, err = s.ensureAccount(ctx, tx, team.AdminEmail, hash); err != nil || !created {
+		cur, err := tx.Account(ctx, acc.ID)
+		if err != nil || cur.PasswordHash != "" {
+			return err // set meanwhile: keep it
+		}
+		if err := tx.SetAccountPassword(ctx, acc.ID, hash, s.Now()); err != nil {
 			return err
 		}
+		set = true
 		return s.audit(ctx, tx, team.ID, a, "account.create", "account", acc.ID, map[string]any{"email": acc.Email, "oneTimePassword": true})
 	})
-	if err != nil || !created {
+	if err != nil || !set {
 		return "", err
 	}
 	return pw, nil

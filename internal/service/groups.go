@@ -197,13 +197,25 @@ func (s *Service) ReplaceGroup(ctx context.Context, p Principal, a Actor, id str
 		return GroupView{}, err
 	}
 	_, err = s.updateGroup(ctx, p, a, id, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
+		grantsSA, err := s.guardGroupMembers(ctx, tx, p, *g, "replace the members of")
+		if err != nil {
+			return nil, err
+		}
 		if err := checkMembers(ctx, tx, p.Team.ID, ids); err != nil {
 			return nil, err
 		}
 		if err := tx.RemoveAllMembers(ctx, p.Team.ID, id); err != nil {
 			return nil, err
 		}
-		return res, tx.AddMembers(ctx, p.Team.ID, id, ids)
+		if err := tx.AddMembers(ctx, p.Team.ID, id, ids); err != nil {
+			return nil, err
+		}
+		if grantsSA {
+			if err := s.afterSuperAdminChange(ctx, tx, p.Team, true, "replace the members of group "+g.DisplayName); err != nil {
+				return nil, err
+			}
+		}
+		return res, nil
 	})
 	if err != nil {
 		return GroupView{}, err
@@ -213,20 +225,37 @@ func (s *Service) ReplaceGroup(ctx context.Context, p Principal, a Actor, id str
 
 // PatchGroup applies a PatchOp. Membership operations become row inserts
 // and deletes, so their cost doesn't grow with the group; every other
-// operation goes through the generic PATCH engine. All of it commits in
-// one transaction or not at all.
+// operation goes through the generic PATCH engine. The request is parsed,
+// validated and deduplicated before the write transaction starts, so the
+// writer is held only for the rows it writes. All of it commits in one
+// transaction or not at all.
 func (s *Service) PatchGroup(ctx context.Context, p Principal, a Actor, id string, ops []scim.PatchOperation, withMembers bool) (GroupView, error) {
+	plan, err := planMemberOps(ops)
+	if err != nil {
+		return GroupView{}, err
+	}
 	g, err := s.updateGroup(ctx, p, a, id, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
-		rest, err := s.applyMemberOps(ctx, tx, p.Team.ID, id, ops)
-		if err != nil {
+		grantsSA := false
+		if len(plan.actions) > 0 {
+			var err error
+			if grantsSA, err = s.guardGroupMembers(ctx, tx, p, *g, "change the members of"); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.applyMemberPlan(ctx, tx, p.Team.ID, id, plan); err != nil {
 			return nil, err
 		}
-		if len(rest) == 0 {
+		if grantsSA {
+			if err := s.afterSuperAdminChange(ctx, tx, p.Team, true, "change the members of group "+g.DisplayName); err != nil {
+				return nil, err
+			}
+		}
+		if len(plan.rest) == 0 {
 			return cur, nil
 		}
 		cur["members"] = nil // never part of the stored attributes
 		delete(cur, "members")
-		return scim.Patcher{Type: scim.GroupType, ID: id}.Apply(cur, rest)
+		return scim.Patcher{Type: scim.GroupType, ID: id}.Apply(cur, plan.rest)
 	})
 	if err != nil {
 		return GroupView{}, err
@@ -245,41 +274,90 @@ func (s *Service) PatchGroup(ctx context.Context, p Principal, a Actor, id strin
 	return v, nil
 }
 
-// applyMemberOps performs the operations on members, in order, and returns
-// the operations left for the generic engine.
-func (s *Service) applyMemberOps(ctx context.Context, tx store.Tx, teamID, groupID string, ops []scim.PatchOperation) ([]scim.PatchOperation, error) {
-	var rest []scim.PatchOperation
+// Kinds of membership action a PATCH asks for.
+const (
+	memberAdd       = iota // add ids (any op but remove/replace on "members")
+	memberReplace          // the whole list becomes ids
+	memberRemoveAll        // remove every member
+	memberRemoveIDs        // remove ids
+	memberRemoveBy         // remove the members matching filter
+)
+
+type memberAction struct {
+	kind   int
+	ids    []string
+	filter filter.Expr
+	// where names the operation in errors met while applying it.
+	where string
+}
+
+// memberPlan is a PATCH split, before any write, into its membership
+// actions (in order) and the operations left for the generic engine.
+type memberPlan struct {
+	actions []memberAction
+	rest    []scim.PatchOperation
+}
+
+func opWhere(i int, op scim.PatchOperation) string {
+	n := op.Index
+	if n == 0 {
+		n = i + 1
+	}
+	return "operation " + itoa(n) + " (" + op.Op + " " + op.Path + ")"
+}
+
+func opError(where string, err error) error {
+	var se *scim.Error
+	if errors.As(err, &se) {
+		return &scim.Error{Status: se.Status, ScimType: se.ScimType, Detail: where + ": " + se.Detail}
+	}
+	return err
+}
+
+// planMemberOps parses the operations on members: paths, values, ids
+// (normalised and deduplicated by the SCIM core), all without a database.
+func planMemberOps(ops []scim.PatchOperation) (memberPlan, error) {
+	var plan memberPlan
 	for i, op := range ops {
-		err := s.memberOp(ctx, tx, teamID, groupID, op, &rest)
-		if err != nil {
-			var se *scim.Error
-			if errors.As(err, &se) {
-				return nil, &scim.Error{Status: se.Status, ScimType: se.ScimType, Detail: "operation " + itoa(i+1) + " (" + op.Op + " " + op.Path + "): " + se.Detail}
-			}
-			return nil, err
+		where := opWhere(i, op)
+		if err := plan.add(op, where); err != nil {
+			return memberPlan{}, opError(where, err)
 		}
 	}
-	return rest, nil
+	return plan, nil
 }
 
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
+func (plan *memberPlan) members(op, where string, v any) error {
+	switch op {
+	case "remove":
+		plan.actions = append(plan.actions, memberAction{kind: memberRemoveAll, where: where})
+		return nil
+	}
+	ids, err := memberIDs(v)
+	if err != nil {
+		return err
+	}
+	kind := memberAdd
+	if op == "replace" {
+		kind = memberReplace
+	}
+	plan.actions = append(plan.actions, memberAction{kind: kind, ids: ids, where: where})
+	return nil
 }
 
-func (s *Service) memberOp(ctx context.Context, tx store.Tx, teamID, groupID string, op scim.PatchOperation, rest *[]scim.PatchOperation) error {
+func (plan *memberPlan) add(op scim.PatchOperation, where string) error {
 	if op.Path == "" {
 		// A path-less value may carry members beside other attributes
 		// (Okta's {"id","displayName","members":[]} variant).
 		obj, ok := op.Value.(map[string]any)
 		if !ok {
-			*rest = append(*rest, op)
+			plan.rest = append(plan.rest, op)
 			return nil
 		}
 		others := map[string]any{}
 		for k, v := range obj {
 			if strings.EqualFold(k, "members") {
-				if err := s.setMembers(ctx, tx, teamID, groupID, op.Op, v); err != nil {
+				if err := plan.members(op.Op, where, v); err != nil {
 					return err
 				}
 				continue
@@ -287,13 +365,13 @@ func (s *Service) memberOp(ctx context.Context, tx store.Tx, teamID, groupID str
 			others[k] = v
 		}
 		if len(others) > 0 {
-			*rest = append(*rest, scim.PatchOperation{Op: op.Op, Value: others, Index: op.Index})
+			plan.rest = append(plan.rest, scim.PatchOperation{Op: op.Op, Value: others, Index: op.Index})
 		}
 		return nil
 	}
 	path, err := filter.ParsePath(op.Path, filter.Limits{})
 	if err != nil || !strings.EqualFold(path.Attr.Name, "members") || (path.Attr.URN != "" && !strings.EqualFold(path.Attr.URN, scim.GroupURN)) {
-		*rest = append(*rest, op) // not about members; the engine reports bad paths
+		plan.rest = append(plan.rest, op) // not about members; the engine reports bad paths
 		return nil
 	}
 	sub := path.Attr.Sub
@@ -310,48 +388,60 @@ func (s *Service) memberOp(ctx context.Context, tx store.Tx, teamID, groupID str
 			if err != nil {
 				return err
 			}
-			return tx.RemoveMembers(ctx, teamID, groupID, ids)
+			plan.actions = append(plan.actions, memberAction{kind: memberRemoveIDs, ids: ids, where: where})
+			return nil
 		}
-		return s.setMembers(ctx, tx, teamID, groupID, op.Op, op.Value)
+		return plan.members(op.Op, where, op.Value)
 	}
 	if op.Op != "remove" {
 		return scim.BadRequest(scim.InvalidPath, "members can only be added with path \"members\"; a value filter is only for remove")
 	}
-	ids, err := s.matchingMembers(ctx, tx, teamID, groupID, path.Filter)
-	if err != nil {
-		return err
+	if ids, ok := valueEqIDs(path.Filter); ok {
+		plan.actions = append(plan.actions, memberAction{kind: memberRemoveIDs, ids: ids, where: where})
+		return nil
 	}
-	return tx.RemoveMembers(ctx, teamID, groupID, ids)
+	plan.actions = append(plan.actions, memberAction{kind: memberRemoveBy, filter: path.Filter, where: where})
+	return nil
 }
 
-// setMembers handles add (a union) and replace (the whole list, [] included)
-// and remove without a value (all members).
-func (s *Service) setMembers(ctx context.Context, tx store.Tx, teamID, groupID, op string, v any) error {
-	if op == "remove" {
+// applyMemberPlan performs the membership actions, in order, inside tx.
+func (s *Service) applyMemberPlan(ctx context.Context, tx store.Tx, teamID, groupID string, plan memberPlan) error {
+	for _, act := range plan.actions {
+		if err := s.applyMemberAction(ctx, tx, teamID, groupID, act); err != nil {
+			return opError(act.where, err)
+		}
+	}
+	return nil
+}
+
+func (s *Service) applyMemberAction(ctx context.Context, tx store.Tx, teamID, groupID string, act memberAction) error {
+	switch act.kind {
+	case memberRemoveAll:
 		return tx.RemoveAllMembers(ctx, teamID, groupID)
+	case memberRemoveIDs:
+		return tx.RemoveMembers(ctx, teamID, groupID, act.ids)
+	case memberRemoveBy:
+		ids, err := s.matchingMembers(ctx, tx, teamID, groupID, act.filter)
+		if err != nil {
+			return err
+		}
+		return tx.RemoveMembers(ctx, teamID, groupID, ids)
 	}
-	ids, err := memberIDs(v)
-	if err != nil {
+	if err := checkMembers(ctx, tx, teamID, act.ids); err != nil {
 		return err
 	}
-	if err := checkMembers(ctx, tx, teamID, ids); err != nil {
-		return err
-	}
-	if op == "replace" {
+	if act.kind == memberReplace {
 		if err := tx.RemoveAllMembers(ctx, teamID, groupID); err != nil {
 			return err
 		}
 	}
-	return tx.AddMembers(ctx, teamID, groupID, ids)
+	return tx.AddMembers(ctx, teamID, groupID, act.ids)
 }
 
-// matchingMembers resolves members[filter]. The usual `value eq "id"`
-// (and or-chains of it) needs no read; any other filter is evaluated
-// against the member list.
+// matchingMembers resolves members[filter] for a filter other than the
+// usual `value eq "id"` (and or-chains of it), which planMemberOps turns
+// into ids without a read: the filter is evaluated against the members.
 func (s *Service) matchingMembers(ctx context.Context, tx store.Tx, teamID, groupID string, f filter.Expr) ([]string, error) {
-	if ids, ok := valueEqIDs(f); ok {
-		return ids, nil
-	}
 	members, err := tx.Members(ctx, teamID, groupID)
 	if err != nil {
 		return nil, err
@@ -430,15 +520,31 @@ func (s *Service) DeleteGroup(ctx context.Context, p Principal, a Actor, id stri
 		if err := checkIfMatch(ctx, "group", g.Version); err != nil {
 			return err
 		}
+		grantsSA, err := s.guardGroupMembers(ctx, tx, p, g, "delete")
+		if err != nil {
+			return err
+		}
 		if p.Team.GroupDeleteDeactivates {
-			if err := s.deactivateSoleMembers(ctx, tx, p.Team, id, a); err != nil {
+			touchedSA, err := s.deactivateSoleMembers(ctx, tx, p, id, a)
+			if err != nil {
 				return err
 			}
+			grantsSA = grantsSA || touchedSA
 		}
 		if err := tx.DeleteGroup(ctx, p.Team.ID, id); err != nil {
 			return err
 		}
+		if grantsSA {
+			if err := s.afterSuperAdminChange(ctx, tx, p.Team, true, "delete group "+g.DisplayName); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, p.Team.ID, a, "group.delete", "group", id, map[string]any{"displayName": g.DisplayName})
 	})
 	return storeError(err, "group", id)
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/internal/scim"
@@ -41,14 +42,9 @@ func (s *Service) InviteMember(ctx context.Context, c Caller, email, role string
 	}
 	var out NewInvite
 	err = s.Store.Tx(ctx, func(tx store.Tx) error {
-		users, err := s.memberships(ctx, tx, addr)
+		memberID, err := s.inviteTarget(ctx, tx, c, addr)
 		if err != nil {
 			return err
-		}
-		for _, u := range users {
-			if u.TeamID == c.Team.ID {
-				return Conflict("email", "%s is already a member of team %s", addr, c.Team.Slug)
-			}
 		}
 		if inv, err := tx.PendingInvite(ctx, c.Team.ID, addr); err == nil {
 			return Conflict("email", "%s already has a pending invite (%s); resend or revoke it", addr, inv.ID)
@@ -60,14 +56,54 @@ func (s *Service) InviteMember(ctx context.Context, c Caller, email, role string
 		if err := tx.CreateInvite(ctx, inv); err != nil {
 			return err
 		}
+		if memberID != "" {
+			if err := tx.SetInviteMember(ctx, c.Team.ID, inv.ID, memberID); err != nil {
+				return err
+			}
+		}
 		token, d, err := s.sendInvite(ctx, tx, c, inv.ID)
 		if err != nil {
 			return err
 		}
 		out = NewInvite{Invite: d, Token: token}
-		return s.audit(ctx, tx, c.Team.ID, c.Actor, "invite.create", "invite", inv.ID, map[string]any{"email": addr, "role": role})
+		detail := map[string]any{"email": addr, "role": role}
+		if memberID != "" {
+			detail["member"] = memberID
+		}
+		return s.audit(ctx, tx, c.Team.ID, c.Actor, "invite.create", "invite", inv.ID, detail)
 	})
 	return out, adminError(err)
+}
+
+// inviteTarget decides, inside the caller's team only, what an invite for
+// addr is for: "" (accepting creates the member), or the id of the team's
+// unlinked member that carries addr (accepting links to it, e.g. a member
+// SCIM provisioned before anyone could sign in). A member already linked
+// to an account is refused: that person is in already.
+func (s *Service) inviteTarget(ctx context.Context, tx store.Tx, c Caller, addr string) (string, error) {
+	if acc, err := tx.AccountByEmail(ctx, addr); err == nil {
+		if _, err := tx.MemberOfAccount(ctx, c.Team.ID, acc.ID); err == nil {
+			return "", Conflict("email", "%s is already a member of team %s", addr, c.Team.Slug)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	users, err := tx.MembersByEmail(ctx, c.Team.ID, addr)
+	if err != nil {
+		return "", err
+	}
+	var target string
+	for _, u := range users {
+		if u.AccountID != "" {
+			return "", Conflict("email", "%s (%s) is already a member of team %s, signed in through another account", addr, u.ID, c.Team.Slug)
+		}
+		if target == "" || strings.EqualFold(u.UserName, addr) {
+			target = u.ID
+		}
+	}
+	return target, nil
 }
 
 // sendInvite gives a pending invite a fresh link token and expiry.
@@ -94,7 +130,7 @@ func (s *Service) pendingInvite(ctx context.Context, tx store.Tx, c Caller, id s
 	if err != nil {
 		return d, err
 	}
-	if d.Status != "pending" {
+	if !(d.Status == "pending" || (d.Status == "claimed" && d.MemberID != "")) {
 		return d, Conflict("", "invite %s is %s, not pending", id, d.Status)
 	}
 	if d.Role == RoleSuperAdmin && !c.HasRole(RoleSuperAdmin) {
@@ -146,11 +182,14 @@ type AcceptResult struct {
 	Created bool // the account was created
 }
 
-// AcceptInvite accepts an invite link. Without an account for the
-// invite's email, one is created with the password; with one, the
-// password must be its password. The person becomes a member with the
-// invite's role (source invite), within the team's seat limit, and is
-// signed in. ErrBadCredentials is a wrong password.
+// AcceptInvite accepts an invite link: the one event, besides creating the
+// team, that links an account to a member of the team, and only of that
+// team. Without an account for the invite's email, one is created with the
+// password; with one, the password must be its password. The account is
+// linked to the member the invite is for (the one SCIM claimed it with, or
+// the unlinked member it was made for), or to a new member with the
+// invite's role (source invite, within the seat limit), and is signed in.
+// ErrBadCredentials is a wrong password.
 func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAgent string, ttl time.Duration, requestID string) (AcceptResult, error) {
 	var out AcceptResult
 	if token == "" {
@@ -159,8 +198,25 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 	if password == "" {
 		return out, BadRequest("password", "a password is required")
 	}
+	// The new password's hash is computed before the write transaction
+	// (argon2id is slow by design), and only for an email without an
+	// account: an existing account's password is checked, not replaced.
+	d, err := s.Store.InviteByTokenHash(ctx, HashToken(token))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return out, err
+	}
 	newHash := ""
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+	if err == nil {
+		if _, err := s.Store.AccountByEmail(ctx, d.Email); errors.Is(err, store.ErrNotFound) {
+			if err := checkNewPassword("password", password); err != nil {
+				return out, err
+			}
+			if newHash, err = HashPassword(password); err != nil {
+				return out, err
+			}
+		}
+	}
+	err = s.Store.Tx(ctx, func(tx store.Tx) error {
 		d, err := tx.InviteByTokenHash(ctx, HashToken(token))
 		if errors.Is(err, store.ErrNotFound) {
 			return NotFound("this invite link is unknown or was replaced by a newer one; ask a team admin to resend the invite")
@@ -168,7 +224,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 		if err != nil {
 			return err
 		}
-		if d.Status != "pending" {
+		if !(d.Status == "pending" || (d.Status == "claimed" && d.MemberID != "")) {
 			return Gone("this invite was %s; ask a team admin for a new one", d.Status)
 		}
 		if d.ExpiresAt != nil && !d.ExpiresAt.After(s.Now()) {
@@ -181,65 +237,23 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 		acc, err := tx.AccountByEmail(ctx, d.Email)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			if err := checkNewPassword("password", password); err != nil {
-				return err
-			}
-			if newHash == "" {
-				if newHash, err = HashPassword(password); err != nil {
-					return err
-				}
+			if newHash == "" { // the account vanished between the reads: never happens, accounts aren't deleted
+				return Conflict("", "the account for %s changed while accepting; try again", d.Email)
 			}
 			if acc, out.Created, err = s.ensureAccount(ctx, tx, d.Email, newHash); err != nil {
 				return err
 			}
 		case err != nil:
 			return err
-		case acc.PasswordHash == "":
-			if err := checkNewPassword("password", password); err != nil {
-				return err
-			}
-			h, err := HashPassword(password)
-			if err != nil {
-				return err
-			}
-			if err := tx.SetAccountPassword(ctx, acc.ID, h, s.Now()); err != nil {
-				return err
-			}
 		case !VerifyPassword(acc.PasswordHash, password):
+			// An account without a password (a new team's admin before
+			// `team create` set one) can't be claimed by an invite either.
 			return ErrBadCredentials
 		}
 		a := AccountActor(acc, requestID, ip)
-		users, err := s.memberships(ctx, tx, acc.Email)
+		member, err := s.inviteMember(ctx, tx, team, d, acc)
 		if err != nil {
 			return err
-		}
-		var member *store.User
-		for i := range users {
-			if users[i].TeamID == team.ID {
-				member = &users[i]
-			}
-		}
-		if member == nil {
-			u, err := s.newUser(team, scim.Resource{
-				"userName": acc.Email,
-				"active":   true,
-				"emails":   []any{map[string]any{"value": acc.Email, "type": "work", "primary": true}},
-			}, store.SourceInvite, JoinRoles([]string{d.Role}))
-			if err != nil {
-				return err
-			}
-			if err := checkSeat(ctx, tx, team, u); err != nil {
-				return err
-			}
-			if err := tx.CreateUser(ctx, u); err != nil {
-				if errors.Is(err, store.ErrConflict) {
-					return Conflict("", "team %s already has a member %s", team.Slug, acc.Email)
-				}
-				return err
-			}
-			member = &u
-		} else if !member.Active {
-			return Forbidden("your membership of team %s is deactivated; a team admin (or your identity provider, when SCIM provisioning is on) can reactivate it", team.Slug)
 		}
 		if err := tx.CloseInvite(ctx, team.ID, d.ID, "accepted", s.Now()); err != nil {
 			return err
@@ -247,9 +261,9 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 		if out.Session, err = s.newSession(ctx, tx, acc, ip, userAgent, ttl); err != nil {
 			return err
 		}
-		out.Account, out.Team, out.Member = acc, team, *member
+		out.Account, out.Team, out.Member = acc, team, member
 		return s.audit(ctx, tx, team.ID, a, "invite.accept", "invite", d.ID, map[string]any{
-			"email": acc.Email, "role": d.Role, "member": member.ID, "accountCreated": out.Created})
+			"email": acc.Email, "role": d.Role, "member": member.ID, "account": acc.ID, "accountCreated": out.Created})
 	})
 	if err != nil {
 		var se *scim.Error
@@ -259,4 +273,60 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 		return AcceptResult{}, adminError(err)
 	}
 	return out, nil
+}
+
+// inviteMember links acc to the member an invite is for, creating it when
+// the invite names none. Everything it reads and writes is of the invite's
+// team.
+func (s *Service) inviteMember(ctx context.Context, tx store.Tx, team store.Team, d store.InviteDetail, acc store.Account) (store.User, error) {
+	if cur, err := tx.MemberOfAccount(ctx, team.ID, acc.ID); err == nil {
+		if d.MemberID != "" && cur.ID != d.MemberID {
+			return cur, Conflict("", "your account is already member %s of team %s; this invite is for another member", cur.ID, team.Slug)
+		}
+		if !cur.Active {
+			return cur, Forbidden("your membership of team %s is deactivated; a team admin (or your identity provider, when SCIM provisioning is on) can reactivate it", team.Slug)
+		}
+		return cur, nil // already in: the invite just closes
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.User{}, err
+	}
+	if d.MemberID == "" {
+		u, err := s.newUser(team, scim.Resource{
+			"userName": acc.Email,
+			"active":   true,
+			"emails":   []any{map[string]any{"value": acc.Email, "type": "work", "primary": true}},
+		}, store.SourceInvite, JoinRoles([]string{d.Role}))
+		if err != nil {
+			return u, err
+		}
+		u.AccountID = acc.ID
+		if err := checkSeat(ctx, tx, team, u); err != nil {
+			return u, err
+		}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return u, Conflict("", "team %s already has a member %s; ask a team admin to invite you again", team.Slug, acc.Email)
+			}
+			return u, err
+		}
+		return u, nil
+	}
+	u, err := tx.User(ctx, team.ID, d.MemberID)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, Gone("the member this invite was for was removed from team %s; ask a team admin for a new invite", team.Slug)
+	}
+	if err != nil {
+		return u, err
+	}
+	if !u.Active {
+		return u, Forbidden("your membership of team %s is deactivated; a team admin (or your identity provider, when SCIM provisioning is on) can reactivate it", team.Slug)
+	}
+	if err := tx.LinkAccount(ctx, team.ID, u.ID, acc.ID); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return u, Conflict("", "the member this invite is for already signs in with another account; ask a team admin of %s", team.Slug)
+		}
+		return u, err
+	}
+	u.AccountID = acc.ID
+	return u, nil
 }

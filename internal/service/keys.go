@@ -70,12 +70,13 @@ func (s *Service) CreateKey(ctx context.Context, teamSlug, name string, expiresA
 		k := store.SCIMKey{
 			TeamID: team.ID, ID: NewID(), Name: name, Prefix: token[:len(TokenPrefix)+6], Hash: hash,
 			CreatedBy: a.String(), Created: s.Now(), ExpiresAt: expiresAt,
+			Privileged: a.superAdminIn(team.ID),
 		}
 		if err := tx.CreateKey(ctx, k); err != nil {
 			return err
 		}
 		out = NewKey{Key: k, Token: token}
-		return s.audit(ctx, tx, team.ID, a, "scim_key.create", "scim_key", k.ID, map[string]any{"name": name, "prefix": k.Prefix})
+		return s.audit(ctx, tx, team.ID, a, "scim_key.create", "scim_key", k.ID, map[string]any{"name": name, "prefix": k.Prefix, "privileged": k.Privileged})
 	})
 	return out, err
 }

@@ -158,6 +158,11 @@ func (s *Service) UpdateMember(ctx context.Context, c Caller, id string, patch M
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
+		if slices.Contains(before["roles"].([]string), RoleSuperAdmin) && !HasRole(u.Role, RoleSuperAdmin) {
+			if err := s.afterSuperAdminChange(ctx, tx, team, false, "remove the Super Admin role from "+u.UserName); err != nil {
+				return err
+			}
+		}
 		if mv, err = s.memberView(ctx, tx, u, true); err != nil {
 			return err
 		}
@@ -243,31 +248,17 @@ func (s *Service) checkRoleChange(ctx context.Context, tx store.Tx, c Caller, te
 	}
 	wasSA, isSA := HasRole(u.Role, RoleSuperAdmin), slices.Contains(roles, RoleSuperAdmin)
 	callerSA := c.HasRole(RoleSuperAdmin)
+	effectiveSA, err := s.isSuperAdmin(ctx, tx, u)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case !wasSA && isSA && !callerSA:
 		return nil, Forbidden("only a Super Admin can grant the Super Admin role; ask a Super Admin of team %s", team.Slug)
-	case wasSA && !callerSA:
+	case effectiveSA && !callerSA:
 		return nil, Forbidden("%s is a Super Admin: only a Super Admin can change a Super Admin's roles; ask a Super Admin of team %s", u.UserName, team.Slug)
-	case wasSA && !isSA && u.Active:
-		if err := s.keepSuperAdmin(ctx, tx, team, "remove the Super Admin role from "+u.UserName); err != nil {
-			return nil, err
-		}
 	}
 	return roles, nil
-}
-
-// keepSuperAdmin refuses a change that would leave the team without an
-// active Super Admin; it is called before removing one.
-func (s *Service) keepSuperAdmin(ctx context.Context, tx store.Tx, team store.Team, what string) error {
-	active := true
-	_, n, err := tx.ListMembers(ctx, team.ID, store.MemberQuery{Role: RoleSuperAdmin, Active: &active})
-	if err != nil {
-		return err
-	}
-	if n <= 1 {
-		return Conflict("", "can't %s: team %s must keep at least one active Super Admin; make another member Super Admin first", what, team.Slug)
-	}
-	return nil
 }
 
 // teamMember reads, inside tx, the caller's team as it is now and one of
@@ -293,18 +284,20 @@ func (s *Service) RemoveMember(ctx context.Context, c Caller, id string) error {
 		if err != nil {
 			return err
 		}
-		if HasRole(u.Role, RoleSuperAdmin) {
-			if !c.HasRole(RoleSuperAdmin) {
-				return Forbidden("%s is a Super Admin: only a Super Admin can remove a Super Admin; ask a Super Admin of team %s", u.UserName, team.Slug)
-			}
-			if u.Active {
-				if err := s.keepSuperAdmin(ctx, tx, team, "remove "+u.UserName); err != nil {
-					return err
-				}
-			}
+		sa, err := s.isSuperAdmin(ctx, tx, u)
+		if err != nil {
+			return err
+		}
+		if sa && !c.HasRole(RoleSuperAdmin) {
+			return Forbidden("%s is a Super Admin: only a Super Admin can remove a Super Admin; ask a Super Admin of team %s", u.UserName, team.Slug)
 		}
 		if err := tx.DeleteUser(ctx, team.ID, id); err != nil {
 			return err
+		}
+		if sa && u.Active {
+			if err := s.afterSuperAdminChange(ctx, tx, team, false, "remove "+u.UserName); err != nil {
+				return err
+			}
 		}
 		return s.audit(ctx, tx, team.ID, c.Actor, "member.remove", "user", id, map[string]any{"userName": u.UserName, "roles": SplitRoles(u.Role), "source": u.Source})
 	}))
@@ -328,13 +321,13 @@ func (s *Service) LeaveTeam(ctx context.Context, c Caller) error {
 		if err != nil {
 			return err
 		}
-		if HasRole(u.Role, RoleSuperAdmin) && u.Active {
-			if err := s.keepSuperAdmin(ctx, tx, team, "leave"); err != nil {
-				return err
-			}
-		}
 		if err := tx.DeleteUser(ctx, team.ID, u.ID); err != nil {
 			return err
+		}
+		if u.Active {
+			if err := s.afterSuperAdminChange(ctx, tx, team, false, "leave"); err != nil {
+				return err
+			}
 		}
 		return s.audit(ctx, tx, team.ID, c.Actor, "member.leave", "user", u.ID, map[string]any{"userName": u.UserName})
 	}))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -121,6 +122,11 @@ func (s *Service) setGroupRoles(ctx context.Context, slug, groupID string, roles
 		if err := tx.SetGroupRoles(ctx, team.ID, groupID, roles); err != nil {
 			return err
 		}
+		if slices.Contains(before, RoleSuperAdmin) && !slices.Contains(roles, RoleSuperAdmin) {
+			if err := s.afterSuperAdminChange(ctx, tx, team, false, "withdraw Super Admin from group "+groupID); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, team.ID, a, "group.roles", "group", groupID, map[string]any{"before": before, "after": roles})
 	})
 }
@@ -145,40 +151,50 @@ func (s *Service) EffectiveRoles(ctx context.Context, r store.Reader, u store.Us
 }
 
 // deactivateSoleMembers applies Postman's rule on group deletion when the
-// team chose it: members whose only group this was are deactivated.
-func (s *Service) deactivateSoleMembers(ctx context.Context, tx store.Tx, team store.Team, groupID string, a Actor) error {
+// team chose it: members whose only group this was are deactivated. It
+// reports whether one of them was a Super Admin (the Super Admin rules
+// then apply: the key must be privileged, checked here, and the team must
+// keep one, checked by the caller once the group is gone).
+func (s *Service) deactivateSoleMembers(ctx context.Context, tx store.Tx, p Principal, groupID string, a Actor) (bool, error) {
+	team := p.Team
 	ids, err := tx.SoleMembers(ctx, team.ID, groupID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	now := s.Now()
+	touchedSA := false
 	for _, id := range ids {
 		u, err := tx.User(ctx, team.ID, id)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !u.Active {
 			continue
 		}
+		sa, err := s.guardSCIMMember(ctx, tx, p, u, "deactivate")
+		if err != nil {
+			return false, err
+		}
+		touchedSA = touchedSA || sa
 		v, err := userView(u)
 		if err != nil {
-			return err
+			return false, err
 		}
 		v.Attrs["active"] = false
 		if err := fillUser(&u, v.Attrs); err != nil {
-			return err
+			return false, err
 		}
 		u.Version++
 		u.Modified = now
 		if err := tx.UpdateUser(ctx, u); err != nil {
-			return err
+			return false, err
 		}
 		if err := s.audit(ctx, tx, team.ID, a, "user.deactivate", "user", id, map[string]any{
 			"userName": u.UserName, "reason": "their only group was deleted (team policy)", "group": groupID}); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return touchedSA, nil
 }
 
 // RotateKey replaces a key: a new key is created with the same name, and
@@ -212,8 +228,11 @@ func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.
 			return Conflict("id", "key %q is %s; only an active key can be rotated (create a new one instead)", keyID, st)
 		}
 		token, hash := NewToken()
+		// The new key may change Super Admins only if the old one could
+		// and whoever rotates is a Super Admin: rotation must not let a
+		// plain Admin see the secret of a privileged key.
 		k := store.SCIMKey{TeamID: team.ID, ID: NewID(), Name: old.Name, Prefix: token[:len(TokenPrefix)+6], Hash: hash,
-			CreatedBy: a.String(), Created: now, ExpiresAt: old.ExpiresAt}
+			CreatedBy: a.String(), Created: now, ExpiresAt: old.ExpiresAt, Privileged: old.Privileged && a.superAdminIn(team.ID)}
 		if old.ExpiresAt != nil {
 			// Keep the old key's lifetime policy: the new key lives as long.
 			exp := now.Add(old.ExpiresAt.Sub(old.Created))

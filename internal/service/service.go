@@ -54,6 +54,18 @@ type Actor struct {
 	Name      string
 	RequestID string
 	IP        string
+
+	// superAdminOf is the team in which this actor holds Super Admin, set
+	// only by TeamCaller: it decides whether a SCIM key the actor makes
+	// may change who is a Super Admin.
+	superAdminOf string
+}
+
+// superAdminIn reports whether the actor may grant, take or remove Super
+// Admin in a team: the operator's CLI always, a person only as a Super
+// Admin of that team.
+func (a Actor) superAdminIn(teamID string) bool {
+	return a.Kind == "cli" || (teamID != "" && a.superAdminOf == teamID)
 }
 
 func (a Actor) String() string {

@@ -46,7 +46,7 @@ func Slugify(name string) string {
 }
 
 // CreateTeam creates a team and its first admin, who is a member of the
-// team with the Super Admin role. The slug comes from the name, with a
+// team with the Super Admin role, linked to the account of adminEmail. The slug comes from the name, with a
 // numeric suffix if it is taken.
 func (s *Service) CreateTeam(ctx context.Context, name, adminEmail string, a Actor) (store.Team, error) {
 	name = strings.TrimSpace(name)
@@ -77,10 +77,20 @@ func (s *Service) CreateTeam(ctx context.Context, name, adminEmail string, a Act
 			if err != nil {
 				return err
 			}
+			// Creating the team is the first event that links an account
+			// to a member: the operator names the first admin's email, and
+			// that account (created, without a password, if there is none:
+			// SetupAdminAccount gives it one) becomes this member.
+			acc, created, err := s.ensureAccount(ctx, tx, addr.Address, "")
+			if err != nil {
+				return err
+			}
+			admin.AccountID = acc.ID
 			if err := tx.CreateUser(ctx, admin); err != nil {
 				return err
 			}
-			return s.audit(ctx, tx, team.ID, a, "team.create", "team", team.ID, map[string]any{"name": name, "slug": slug, "admin": addr.Address})
+			return s.audit(ctx, tx, team.ID, a, "team.create", "team", team.ID, map[string]any{"name": name, "slug": slug, "admin": addr.Address,
+				"member": admin.ID, "account": acc.ID, "accountCreated": created})
 		})
 		if errors.Is(err, store.ErrConflict) && i < 100 {
 			continue // slug taken: try the next suffix

@@ -150,8 +150,10 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, a Actor, body map
 	return userView(u)
 }
 
-// claimInvite closes a pending invite addressed to the user's userName or
-// one of its emails, and gives the member the invite's role.
+// claimInvite marks a pending invite addressed to the user's userName or
+// one of its emails as claimed by this member, and gives the member the
+// invite's role. Accepting the invite later links the accepting account
+// to this member; SCIM itself never links anyone.
 func (s *Service) claimInvite(ctx context.Context, tx store.Tx, teamID string, u *store.User) (string, error) {
 	// Invites are found by the folded email: an address that folds like
 	// one already tried (Okta's userName is usually the work email) is
@@ -171,6 +173,11 @@ func (s *Service) claimInvite(ctx context.Context, tx store.Tx, teamID string, u
 			return "", err
 		}
 		if err := tx.CloseInvite(ctx, teamID, inv.ID, "claimed", s.Now()); err != nil {
+			return "", err
+		}
+		// The invite now lets its holder in as this member: accepting it
+		// links their account here (and nowhere else).
+		if err := tx.SetInviteMember(ctx, teamID, inv.ID, u.ID); err != nil {
 			return "", err
 		}
 		u.Role = inv.Role
@@ -288,11 +295,26 @@ func (s *Service) updateUser(ctx context.Context, p Principal, a Actor, id strin
 					return err
 				}
 			}
+			superAdmin := false
+			if before.Active != u.Active {
+				verb := "deactivate"
+				if u.Active {
+					verb = "reactivate"
+				}
+				if superAdmin, err = s.guardSCIMMember(ctx, tx, p, before, verb); err != nil {
+					return err
+				}
+			}
 			if err := tx.UpdateUser(ctx, u); err != nil {
 				if errors.Is(err, store.ErrConflict) {
 					return scim.Errorf(http.StatusConflict, scim.Uniqueness, "a user with userName %q already exists in this team", u.UserName)
 				}
 				return err
+			}
+			if superAdmin && !u.Active {
+				if err := s.afterSuperAdminChange(ctx, tx, p.Team, true, "deactivate "+before.UserName); err != nil {
+					return err
+				}
 			}
 			out = u
 			action := "user.update"
@@ -345,8 +367,17 @@ func (s *Service) DeleteUser(ctx context.Context, p Principal, a Actor, id strin
 		if err := checkIfMatch(ctx, "user", u.Version); err != nil {
 			return err
 		}
+		superAdmin, err := s.guardSCIMMember(ctx, tx, p, u, "delete")
+		if err != nil {
+			return err
+		}
 		if err := tx.DeleteUser(ctx, p.Team.ID, id); err != nil {
 			return err
+		}
+		if superAdmin && u.Active {
+			if err := s.afterSuperAdminChange(ctx, tx, p.Team, true, "delete "+u.UserName); err != nil {
+				return err
+			}
 		}
 		return s.audit(ctx, tx, p.Team.ID, a, "user.delete", "user", id, userSummary(u))
 	})

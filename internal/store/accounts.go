@@ -5,9 +5,10 @@ import (
 	"time"
 )
 
-// Account is a person's global sign-in identity, one per email. It belongs
-// to no team: a person's memberships are the users rows, in any team, whose
-// userName or an email matches the account email (case-insensitively).
+// Account is a person's global sign-in identity, one per email (a login
+// name Roster never verifies). It belongs to no team: a person's
+// memberships are the users rows linked to it (User.AccountID), never the
+// rows whose userName or emails happen to match its email.
 type Account struct {
 	ID    string
 	Email string
@@ -73,9 +74,15 @@ type AccountReader interface {
 	SessionByHash(ctx context.Context, hash []byte) (Session, error)
 	APITokenByHash(ctx context.Context, hash []byte) (APIToken, error)
 	ListAPITokens(ctx context.Context, accountID string) ([]APIToken, error)
-	// MembershipsByEmail lists, across every team, the users whose
-	// userName or one of whose emails is email (case-insensitively).
-	MembershipsByEmail(ctx context.Context, email string) ([]User, error)
+	// MembershipsOfAccount lists the members linked to the account, one
+	// per team at most, in team order.
+	MembershipsOfAccount(ctx context.Context, accountID string) ([]User, error)
+	// MemberOfAccount is the member of a team linked to the account.
+	MemberOfAccount(ctx context.Context, teamID, accountID string) (User, error)
+	// MembersByEmail lists the members of one team whose userName or one
+	// of whose emails is email (case-insensitively): for an admin of that
+	// team deciding what an invite is for, never for linking.
+	MembersByEmail(ctx context.Context, teamID, email string) ([]User, error)
 	// ListMembers returns one page of a team's members, in creation
 	// order, and the total number of matches.
 	ListMembers(ctx context.Context, teamID string, q MemberQuery) ([]User, int, error)

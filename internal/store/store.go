@@ -73,6 +73,9 @@ type SCIMKey struct {
 	RevokedAt  *time.Time
 	LastUsedAt *time.Time
 	LastUsedIP string
+	// Privileged keys (made by a Super Admin or the operator's CLI) may
+	// change who is a Super Admin; others are refused such changes.
+	Privileged bool
 }
 
 // Member sources and statuses.
@@ -94,10 +97,16 @@ type User struct {
 	Emails      []Email // every emails[] element, for lookups
 	Source      string
 	Role        string
-	Attrs       []byte
-	Created     time.Time
-	Modified    time.Time
-	Version     int64
+	// AccountID is the account that is this person in this team, or ""
+	// when none is linked. Only an event of the team links one (its
+	// creation, one of its invites accepted, a sign-in through its own
+	// IdP): never an email or any attribute the IdP or a user sets.
+	// UpdateUser never changes it; LinkAccount does.
+	AccountID string
+	Attrs     []byte
+	Created   time.Time
+	Modified  time.Time
+	Version   int64
 }
 
 // Email is one emails[] element, kept in its own rows so that emails.value
@@ -135,11 +144,15 @@ type GroupRef struct {
 
 // Invite is a pending invitation to join a team.
 type Invite struct {
-	TeamID   string
-	ID       string
-	Email    string
-	Role     string
-	Status   string // pending, accepted, claimed, revoked
+	TeamID string
+	ID     string
+	Email  string
+	Role   string
+	Status string // pending, accepted, claimed, revoked
+	// MemberID is the member accepting the invite links to: the one SCIM
+	// created when it claimed the invite, or the unlinked member the
+	// invite was made for; "" when accepting creates the member.
+	MemberID string
 	Created  time.Time
 	ClosedAt *time.Time
 }
@@ -232,6 +245,9 @@ type Reader interface {
 	ExistingUsers(ctx context.Context, teamID string, ids []string) (map[string]bool, error)
 
 	PendingInvite(ctx context.Context, teamID, email string) (Invite, error)
+	// CountActiveWithRole counts, up to limit, the team's active members
+	// who hold role, as their own or through a group's role binding.
+	CountActiveWithRole(ctx context.Context, teamID, role string, limit int) (int, error)
 	ListAudit(ctx context.Context, teamID string, limit int) ([]AuditEvent, error)
 }
 
@@ -269,7 +285,15 @@ type Tx interface {
 	RemoveAllMembers(ctx context.Context, teamID, groupID string) error
 
 	CreateInvite(ctx context.Context, inv Invite) error
+	// CloseInvite closes an open (pending or claimed) invite.
 	CloseInvite(ctx context.Context, teamID, id, status string, at time.Time) error
+	// SetInviteMember records the member an invite is for.
+	SetInviteMember(ctx context.Context, teamID, id, memberID string) error
+	// LinkAccount links a member to an account. ErrConflict when the
+	// member is linked to another account or the account already has
+	// another member in the team; linking again to the same account is a
+	// no-op.
+	LinkAccount(ctx context.Context, teamID, userID, accountID string) error
 
 	AppendAudit(ctx context.Context, e AuditEvent) error
 }

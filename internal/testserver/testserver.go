@@ -95,7 +95,8 @@ func CheapPasswordHashes() {
 
 // AddMember puts an active or deactivated member in team straight
 // through the store, as if provisioned from source, and gives them an
-// account with password (none when password is "").
+// account with password, linked to the member as if they had accepted an
+// invite (no account, and no link, when password is "").
 func AddMember(t testing.TB, svc *service.Service, team store.Team, email string, roles []string, source string, active bool, password string) store.User {
 	t.Helper()
 	ctx := context.Background()
@@ -108,13 +109,15 @@ func AddMember(t testing.TB, svc *service.Service, team store.Team, email string
 	u := store.User{TeamID: team.ID, ID: service.NewID(), UserName: email, DisplayName: "Name of " + email, Active: active,
 		Emails: []store.Email{{Value: email, Type: "work", Primary: true}}, Source: source, Role: service.JoinRoles(roles),
 		Attrs: attrs, Created: now, Modified: now, Version: 1}
-	if err := svc.Store.Tx(ctx, func(tx store.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
-		t.Fatal(err)
-	}
 	if password != "" {
-		if _, err := svc.SetAccountPassword(ctx, email, password, service.Actor{Kind: "cli"}); err != nil {
+		acc, err := svc.SetAccountPassword(ctx, email, password, service.Actor{Kind: "cli"})
+		if err != nil {
 			t.Fatal(err)
 		}
+		u.AccountID = acc.ID // as if they had accepted an invite of the team
+	}
+	if err := svc.Store.Tx(ctx, func(tx store.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
+		t.Fatal(err)
 	}
 	return u
 }

@@ -89,24 +89,52 @@ func (r reader) users(ctx context.Context, q string, args ...any) ([]store.User,
 	return out, rows.Err()
 }
 
-// MembershipsByEmail runs two index lookups (userName, then emails) rather
-// than one OR, which no planner answers from an index.
-func (r reader) MembershipsByEmail(ctx context.Context, email string) ([]store.User, error) {
+// MembershipsOfAccount reads the account's links (users_account index).
+func (r reader) MembershipsOfAccount(ctx context.Context, accountID string) ([]store.User, error) {
+	return r.users(ctx, `SELECT `+userCols+` FROM users WHERE account_id = ? ORDER BY team_id`, accountID)
+}
+
+func (r reader) MemberOfAccount(ctx context.Context, teamID, accountID string) (store.User, error) {
+	u, err := scanUser(r.row(ctx, `SELECT `+userCols+` FROM users WHERE account_id = ? AND team_id = ?`+r.lock, accountID, teamID))
+	if err != nil {
+		return u, err
+	}
+	u.Emails, err = r.emailsOf(ctx, teamID, u.ID)
+	return u, err
+}
+
+// CountActiveWithRole counts the members holding role themselves, then
+// (only if still short of limit) those holding it through a group. The
+// role column is a comma-separated list, so the first part reads the
+// team's members; it runs only on the rare writes that could leave a team
+// without a Super Admin.
+func (r reader) CountActiveWithRole(ctx context.Context, teamID, role string, limit int) (int, error) {
+	var n int
+	err := r.row(ctx, `SELECT count(*) FROM (SELECT u.id FROM users u WHERE u.team_id = ? AND u.active = ? AND `+r.d.Contains("',' || u.role || ','", "?")+`
+		UNION SELECT m.user_id FROM group_roles gr JOIN group_members m ON m.team_id = gr.team_id AND m.group_id = gr.group_id
+		JOIN users u ON u.team_id = m.team_id AND u.id = m.user_id WHERE gr.team_id = ? AND gr.role = ? AND u.active = ?
+		LIMIT ?) x`, teamID, boolInt(true), ","+role+",", teamID, role, boolInt(true), limit).Scan(&n)
+	return n, err
+}
+
+// MembersByEmail runs two index lookups in one team (userName, then
+// emails) rather than one OR, which no planner answers from an index.
+func (r reader) MembersByEmail(ctx context.Context, teamID, email string) ([]store.User, error) {
 	key := Fold(email)
-	byName, err := r.users(ctx, `SELECT `+userCols+` FROM users WHERE user_name_key = ? ORDER BY team_id, created, id`, key)
+	byName, err := r.users(ctx, `SELECT `+userCols+` FROM users WHERE team_id = ? AND user_name_key = ?`, teamID, key)
 	if err != nil {
 		return nil, err
 	}
 	byEmail, err := r.users(ctx, `SELECT `+prefixCols("u", userCols)+` FROM user_emails e JOIN users u ON u.team_id = e.team_id AND u.id = e.user_id
-		WHERE e.value_key = ? ORDER BY u.team_id, u.created, u.id`, key)
+		WHERE e.team_id = ? AND e.value_key = ? ORDER BY u.created, u.id`, teamID, key)
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
 	var out []store.User
 	for _, u := range append(byName, byEmail...) {
-		if k := u.TeamID + "/" + u.ID; !seen[k] {
-			seen[k] = true
+		if !seen[u.ID] {
+			seen[u.ID] = true
 			out = append(out, u)
 		}
 	}
@@ -132,15 +160,19 @@ func (r reader) ListMembers(ctx context.Context, teamID string, q store.MemberQu
 		where += ` AND ` + r.d.Contains("',' || u.role || ','", "?")
 		args = append(args, ","+q.Role+",")
 	}
+	order := ` ORDER BY u.created, u.id`
 	if q.GroupID != "" {
-		where += ` AND EXISTS (SELECT 1 FROM group_members m WHERE m.team_id = u.team_id AND m.group_id = ? AND m.user_id = u.id)`
-		args = append(args, q.GroupID)
+		// From the group's rows, sorted: walking the team in order and
+		// probing each member would cost the team's size.
+		where += ` AND u.id IN (SELECT m.user_id FROM group_members m WHERE m.team_id = ? AND m.group_id = ?)`
+		args = append(args, teamID, q.GroupID)
+		order = ` ORDER BY ` + r.d.unindexed("u.created") + `, ` + r.d.unindexed("u.id")
 	}
 	total, err := r.count(ctx, `SELECT count(*) FROM users u`+where, args)
 	if err != nil || q.Limit <= 0 {
 		return nil, total, err
 	}
-	out, err := r.users(ctx, `SELECT `+prefixCols("u", userCols)+` FROM users u`+where+` ORDER BY u.created, u.id LIMIT ? OFFSET ?`,
+	out, err := r.users(ctx, `SELECT `+prefixCols("u", userCols)+` FROM users u`+where+order+` LIMIT ? OFFSET ?`,
 		append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, err
@@ -153,13 +185,14 @@ func (r reader) ListMembers(ctx context.Context, teamID string, q store.MemberQu
 	return out, total, nil
 }
 
-const inviteDetailCols = `team_id, id, email, role, status, created, closed_at, sent_at, expires_at, invited_by`
+const inviteDetailCols = `team_id, id, email, role, status, created, closed_at, sent_at, expires_at, invited_by, member_id`
 
 func scanInviteDetail(row interface{ Scan(...any) error }) (store.InviteDetail, error) {
 	var d store.InviteDetail
 	var created string
-	var closed, sent, expires sql.NullString
-	err := row.Scan(&d.TeamID, &d.ID, &d.Email, &d.Role, &d.Status, &created, &closed, &sent, &expires, &d.InvitedBy)
+	var closed, sent, expires, member sql.NullString
+	err := row.Scan(&d.TeamID, &d.ID, &d.Email, &d.Role, &d.Status, &created, &closed, &sent, &expires, &d.InvitedBy, &member)
+	d.MemberID = member.String
 	d.Created = parseTime(created)
 	d.ClosedAt, d.SentAt, d.ExpiresAt = parseTimePtr(closed), parseTimePtr(sent), parseTimePtr(expires)
 	return d, notFound(err)
@@ -174,7 +207,7 @@ func (r reader) InviteByTokenHash(ctx context.Context, hash []byte) (store.Invit
 }
 
 func (r reader) ListPendingInvites(ctx context.Context, teamID string) ([]store.InviteDetail, error) {
-	rows, err := r.query(ctx, `SELECT `+inviteDetailCols+` FROM invites WHERE team_id = ? AND status = 'pending' ORDER BY created, id`, teamID)
+	rows, err := r.query(ctx, `SELECT `+inviteDetailCols+` FROM invites WHERE team_id = ? AND (status = 'pending' OR (status = 'claimed' AND member_id IS NOT NULL)) ORDER BY created, id`, teamID)
 	if err != nil {
 		return nil, err
 	}
@@ -245,6 +278,6 @@ func (t *txStore) TouchAPIToken(ctx context.Context, id string, at time.Time, ip
 }
 
 func (t *txStore) SetInviteLink(ctx context.Context, teamID, id string, hash []byte, sent, expires time.Time, by string) error {
-	return mustAffect(t.exec(ctx, `UPDATE invites SET token_hash = ?, sent_at = ?, expires_at = ?, invited_by = ? WHERE team_id = ? AND id = ? AND status = 'pending'`,
+	return mustAffect(t.exec(ctx, `UPDATE invites SET token_hash = ?, sent_at = ?, expires_at = ?, invited_by = ? WHERE team_id = ? AND id = ? AND status IN ('pending', 'claimed')`,
 		hash, formatTime(sent), formatTime(expires), by, teamID, id))
 }

@@ -91,6 +91,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("apply %s: %w", m.name, err)
 			}
+			if step := goSteps[m.version]; step != nil {
+				if err := step(ctx, tx, s.d); err != nil {
+					return fmt.Errorf("apply %s (data step): %w", m.name, err)
+				}
+			}
 			_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`),
 				m.version, m.name, formatTime(time.Now()))
 			return err

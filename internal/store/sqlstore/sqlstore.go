@@ -264,6 +264,14 @@ func formatTime(t time.Time) string {
 	return t.Format(timeLayout)
 }
 
+// nullString stores "" as NULL, for optional references.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 func formatTimePtr(t *time.Time) any {
 	if t == nil {
 		return nil
@@ -339,13 +347,13 @@ func (r reader) ListTeams(ctx context.Context) ([]store.Team, error) {
 	return out, rows.Err()
 }
 
-const keyCols = `team_id, id, name, prefix, hash, created_by, created, expires_at, revoked_at, last_used_at, last_used_ip`
+const keyCols = `team_id, id, name, prefix, hash, created_by, created, expires_at, revoked_at, last_used_at, last_used_ip, privileged`
 
 func scanKey(row interface{ Scan(...any) error }) (store.SCIMKey, error) {
 	var k store.SCIMKey
 	var created string
 	var exp, rev, used sql.NullString
-	err := row.Scan(&k.TeamID, &k.ID, &k.Name, &k.Prefix, &k.Hash, &k.CreatedBy, &created, &exp, &rev, &used, &k.LastUsedIP)
+	err := row.Scan(&k.TeamID, &k.ID, &k.Name, &k.Prefix, &k.Hash, &k.CreatedBy, &created, &exp, &rev, &used, &k.LastUsedIP, &k.Privileged)
 	k.Created = parseTime(created)
 	k.ExpiresAt, k.RevokedAt, k.LastUsedAt = parseTimePtr(exp), parseTimePtr(rev), parseTimePtr(used)
 	return k, notFound(err)
@@ -364,7 +372,7 @@ func (r reader) KeyWithTeam(ctx context.Context, hash []byte) (store.SCIMKey, st
 	var exp, rev, used sql.NullString
 	err := r.row(ctx, `SELECT `+prefixCols("k", keyCols)+`, `+prefixCols("t", teamCols)+`
 		FROM scim_keys k JOIN teams t ON t.id = k.team_id WHERE k.hash = ?`, hash).Scan(
-		&k.TeamID, &k.ID, &k.Name, &k.Prefix, &k.Hash, &k.CreatedBy, &kCreated, &exp, &rev, &used, &k.LastUsedIP,
+		&k.TeamID, &k.ID, &k.Name, &k.Prefix, &k.Hash, &k.CreatedBy, &kCreated, &exp, &rev, &used, &k.LastUsedIP, &k.Privileged,
 		&t.ID, &t.Slug, &t.Name, &t.AdminEmail, &t.SCIMEnabled, &t.DefaultRole, &tCreated, &t.UserExtension, &t.SeatLimit, &t.GroupDeleteDeactivates)
 	k.Created, t.Created = parseTime(kCreated), parseTime(tCreated)
 	k.ExpiresAt, k.RevokedAt, k.LastUsedAt = parseTimePtr(exp), parseTimePtr(rev), parseTimePtr(used)
@@ -390,7 +398,7 @@ func (r reader) ListKeys(ctx context.Context, teamID string) ([]store.SCIMKey, e
 
 // ---- users ----
 
-const userCols = `team_id, id, user_name, external_id, display_name, active, source, role, attrs, created, modified, version`
+const userCols = `team_id, id, user_name, external_id, display_name, active, source, role, attrs, created, modified, version, account_id`
 
 func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 	u, _, err := scanUserRaw(row)
@@ -401,7 +409,9 @@ func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
 func scanUserRaw(row interface{ Scan(...any) error }) (store.User, string, error) {
 	var u store.User
 	var attrs, created, modified string
-	err := row.Scan(&u.TeamID, &u.ID, &u.UserName, &u.ExternalID, &u.DisplayName, &u.Active, &u.Source, &u.Role, &attrs, &created, &modified, &u.Version)
+	var account sql.NullString
+	err := row.Scan(&u.TeamID, &u.ID, &u.UserName, &u.ExternalID, &u.DisplayName, &u.Active, &u.Source, &u.Role, &attrs, &created, &modified, &u.Version, &account)
+	u.AccountID = account.String
 	u.Attrs = []byte(attrs)
 	u.Created, u.Modified = parseTime(created), parseTime(modified)
 	return u, created, notFound(err)
@@ -715,9 +725,12 @@ func (r reader) GroupRoles(ctx context.Context, teamID, groupID string) ([]strin
 	return r.strings(ctx, `SELECT role FROM group_roles WHERE team_id = ? AND group_id = ? ORDER BY role`, teamID, groupID)
 }
 
+// RolesFromGroups reads the user's memberships first, then each of those
+// groups' roles: a join left to the planner may start from the team's
+// role bindings instead (SQLite without statistics does).
 func (r reader) RolesFromGroups(ctx context.Context, teamID, userID string) ([]string, error) {
-	return r.strings(ctx, `SELECT DISTINCT gr.role FROM group_members m JOIN group_roles gr ON gr.team_id = m.team_id AND gr.group_id = m.group_id
-		WHERE m.team_id = ? AND m.user_id = ? ORDER BY gr.role`, teamID, userID)
+	return r.strings(ctx, `SELECT DISTINCT gr.role FROM group_roles gr WHERE gr.team_id = ?
+		AND gr.group_id IN (SELECT m.group_id FROM group_members m WHERE m.team_id = ? AND m.user_id = ?) ORDER BY gr.role`, teamID, teamID, userID)
 }
 
 func (r reader) SoleMembers(ctx context.Context, teamID, groupID string) ([]string, error) {
@@ -731,9 +744,10 @@ func (r reader) SoleMembers(ctx context.Context, teamID, groupID string) ([]stri
 func (r reader) PendingInvite(ctx context.Context, teamID, email string) (store.Invite, error) {
 	var inv store.Invite
 	var created string
-	err := r.row(ctx, `SELECT team_id, id, email, role, status, created FROM invites WHERE team_id = ? AND email_key = ? AND status = 'pending' ORDER BY created LIMIT 1`,
-		teamID, Fold(email)).Scan(&inv.TeamID, &inv.ID, &inv.Email, &inv.Role, &inv.Status, &created)
-	inv.Created = parseTime(created)
+	var member sql.NullString
+	err := r.row(ctx, `SELECT team_id, id, email, role, status, created, member_id FROM invites WHERE team_id = ? AND email_key = ? AND status = 'pending' ORDER BY created LIMIT 1`,
+		teamID, Fold(email)).Scan(&inv.TeamID, &inv.ID, &inv.Email, &inv.Role, &inv.Status, &created, &member)
+	inv.Created, inv.MemberID = parseTime(created), member.String
 	return inv, notFound(err)
 }
 
@@ -826,9 +840,9 @@ func (t *txStore) SetGroupRoles(ctx context.Context, teamID, groupID string, rol
 }
 
 func (t *txStore) CreateKey(ctx context.Context, k store.SCIMKey) error {
-	_, err := t.exec(ctx, `INSERT INTO scim_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO scim_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.TeamID, k.ID, k.Name, k.Prefix, k.Hash, k.CreatedBy, formatTime(k.Created),
-		formatTimePtr(k.ExpiresAt), formatTimePtr(k.RevokedAt), formatTimePtr(k.LastUsedAt), k.LastUsedIP)
+		formatTimePtr(k.ExpiresAt), formatTimePtr(k.RevokedAt), formatTimePtr(k.LastUsedAt), k.LastUsedIP, boolInt(k.Privileged))
 	return err
 }
 
@@ -843,10 +857,10 @@ func (t *txStore) TouchKey(ctx context.Context, teamID, id string, at time.Time,
 }
 
 func (t *txStore) CreateUser(ctx context.Context, u store.User) error {
-	_, err := t.exec(ctx, `INSERT INTO users (team_id, id, user_name, user_name_key, external_id, display_name, display_name_key, active, source, role, attrs, created, modified, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO users (team_id, id, user_name, user_name_key, external_id, display_name, display_name_key, active, source, role, attrs, created, modified, version, account_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.TeamID, u.ID, u.UserName, Fold(u.UserName), u.ExternalID, u.DisplayName, Fold(u.DisplayName), boolInt(u.Active), u.Source, u.Role,
-		string(u.Attrs), formatTime(u.Created), formatTime(u.Modified), u.Version)
+		string(u.Attrs), formatTime(u.Created), formatTime(u.Modified), u.Version, nullString(u.AccountID))
 	if err != nil {
 		return err
 	}
@@ -1019,7 +1033,42 @@ func (t *txStore) CreateInvite(ctx context.Context, inv store.Invite) error {
 }
 
 func (t *txStore) CloseInvite(ctx context.Context, teamID, id, status string, at time.Time) error {
-	return mustAffect(t.exec(ctx, `UPDATE invites SET status = ?, closed_at = ? WHERE team_id = ? AND id = ? AND status = 'pending'`, status, formatTime(at), teamID, id))
+	// A claimed invite stays open for its acceptance (or revocation).
+	return mustAffect(t.exec(ctx, `UPDATE invites SET status = ?, closed_at = ? WHERE team_id = ? AND id = ?
+		AND (status = 'pending' OR (status = 'claimed' AND ? <> 'claimed'))`, status, formatTime(at), teamID, id, status))
+}
+
+func (t *txStore) SetInviteMember(ctx context.Context, teamID, id, memberID string) error {
+	return mustAffect(t.exec(ctx, `UPDATE invites SET member_id = ? WHERE team_id = ? AND id = ?`, nullString(memberID), teamID, id))
+}
+
+func (t *txStore) LinkAccount(ctx context.Context, teamID, userID, accountID string) error {
+	if accountID == "" {
+		return fmt.Errorf("link member %s: no account", userID)
+	}
+	u, err := t.reader.User(ctx, teamID, userID)
+	if err != nil {
+		return err
+	}
+	switch u.AccountID {
+	case accountID:
+		return nil
+	case "":
+	default:
+		return store.ErrConflict
+	}
+	res, err := t.exec(ctx, `UPDATE users SET account_id = ? WHERE team_id = ? AND id = ? AND account_id IS NULL`, accountID, teamID, userID)
+	if err := mustAffect(res, err); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return store.ErrConflict // linked concurrently
+		}
+		return err
+	}
+	if prev, ok := t.seen[[2]string{teamID, userID}]; ok {
+		prev.AccountID = accountID
+		t.seen[[2]string{teamID, userID}] = prev
+	}
+	return nil
 }
 
 func (t *txStore) AppendAudit(ctx context.Context, e store.AuditEvent) error {

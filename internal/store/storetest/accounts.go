@@ -175,17 +175,116 @@ func testMemberQueries(t *testing.T, s store.Store) {
 			t.Errorf("%s: %v (total %d), want %v (total %d)", c.name, ids, total, c.want, wantTotal)
 		}
 	}
-	// Sign-in finds memberships in every team by userName or any email.
-	ms, err := s.MembershipsByEmail(ctx, "Ana@Example.com")
+	// An admin deciding what an invite is for finds the team's members by
+	// userName or any email, in that team only.
+	byEmail, err := s.MembersByEmail(ctx, tm.ID, "Ana@Example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	teams := map[string]int{}
-	for _, u := range ms {
-		teams[u.TeamID]++
+	var ids []string
+	for _, u := range byEmail {
+		if u.TeamID != tm.ID {
+			t.Fatalf("MembersByEmail crossed teams: %+v", u)
+		}
+		ids = append(ids, u.ID)
 	}
-	if len(ms) != 3 || teams[tm.ID] != 2 || teams[other.ID] != 1 {
-		t.Fatalf("MembershipsByEmail = %+v", ms)
+	if !equal(ids, []string{ana.ID, cy.ID}) {
+		t.Fatalf("MembersByEmail = %v, want %v", ids, []string{ana.ID, cy.ID})
+	}
+}
+
+// testAccountLinks: a member belongs to an account only through an
+// explicit link, one member per account per team; emails link nothing.
+func testAccountLinks(t *testing.T, s store.Store) {
+	tm := mkTeam(t, s, "acme")
+	other := mkTeam(t, s, "globex")
+	acc := store.Account{ID: id("acc"), Email: "ana@example.com", Created: base, Updated: base}
+	acc2 := store.Account{ID: id("acc"), Email: "bo@example.com", Created: base, Updated: base}
+	tx(t, s, func(tx store.Tx) error {
+		if err := tx.CreateAccount(ctx, acc); err != nil {
+			return err
+		}
+		return tx.CreateAccount(ctx, acc2)
+	})
+	// Members carrying the account's email, in two teams: not linked.
+	ana := mkUser(t, s, tm.ID, "ana@example.com", nil)
+	elsewhere := mkUser(t, s, other.ID, "ana@example.com", nil)
+	if ms, err := s.MembershipsOfAccount(ctx, acc.ID); err != nil || len(ms) != 0 {
+		t.Fatalf("memberships before any link = %+v, %v", ms, err)
+	}
+	if _, err := s.MemberOfAccount(ctx, tm.ID, acc.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("MemberOfAccount before any link: %v", err)
+	}
+	tx(t, s, func(tx store.Tx) error { return tx.LinkAccount(ctx, tm.ID, ana.ID, acc.ID) })
+	// Linking again to the same account is a no-op.
+	tx(t, s, func(tx store.Tx) error { return tx.LinkAccount(ctx, tm.ID, ana.ID, acc.ID) })
+	got, err := s.MemberOfAccount(ctx, tm.ID, acc.ID)
+	if err != nil || got.ID != ana.ID || got.AccountID != acc.ID {
+		t.Fatalf("MemberOfAccount = %+v, %v", got, err)
+	}
+	if u, _ := s.User(ctx, tm.ID, ana.ID); u.AccountID != acc.ID {
+		t.Fatalf("User().AccountID = %q", u.AccountID)
+	}
+	if _, err := s.MemberOfAccount(ctx, other.ID, acc.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the link reached another team: %v", err)
+	}
+	// A linked member can't be linked to another account, and an account
+	// has one member per team.
+	if err := s.Tx(ctx, func(tx store.Tx) error { return tx.LinkAccount(ctx, tm.ID, ana.ID, acc2.ID) }); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("relinking a member: %v", err)
+	}
+	second := mkUser(t, s, tm.ID, "ana2@example.com", nil)
+	if err := s.Tx(ctx, func(tx store.Tx) error { return tx.LinkAccount(ctx, tm.ID, second.ID, acc.ID) }); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("a second member for one account in one team: %v", err)
+	}
+	// An update (an IdP rename, a profile change) keeps the link as it is.
+	tx(t, s, func(tx store.Tx) error {
+		u, err := tx.User(ctx, tm.ID, ana.ID)
+		if err != nil {
+			return err
+		}
+		u.UserName, u.Version, u.AccountID = "renamed@example.com", u.Version+1, ""
+		return tx.UpdateUser(ctx, u)
+	})
+	if u, _ := s.User(ctx, tm.ID, ana.ID); u.AccountID != acc.ID || u.UserName != "renamed@example.com" {
+		t.Fatalf("after UpdateUser: %+v", u)
+	}
+	// A member created linked (team creation, invite acceptance).
+	linked := mkUser(t, s, other.ID, "bo@example.com", func(u *store.User) { u.AccountID = acc2.ID })
+	ms, err := s.MembershipsOfAccount(ctx, acc2.ID)
+	if err != nil || len(ms) != 1 || ms[0].ID != linked.ID || ms[0].TeamID != other.ID {
+		t.Fatalf("MembershipsOfAccount = %+v, %v", ms, err)
+	}
+	if ms, _ := s.MembershipsOfAccount(ctx, acc.ID); len(ms) != 1 || ms[0].ID != ana.ID {
+		t.Fatalf("MembershipsOfAccount(ana) = %+v", ms)
+	}
+	_ = elsewhere
+	// Deleting the member removes the link with it.
+	tx(t, s, func(tx store.Tx) error { return tx.DeleteUser(ctx, tm.ID, ana.ID) })
+	if ms, _ := s.MembershipsOfAccount(ctx, acc.ID); len(ms) != 0 {
+		t.Fatalf("after delete: %+v", ms)
+	}
+
+	// Super Admins counted with their own role or a group's binding, active only.
+	sa := mkUser(t, s, tm.ID, "sa@example.com", func(u *store.User) { u.Role = "Developer,Super Admin" })
+	viaGroup := mkUser(t, s, tm.ID, "vg@example.com", nil)
+	off := mkUser(t, s, tm.ID, "off@example.com", func(u *store.User) { u.Role = "Super Admin"; u.Active = false })
+	g := mkGroup(t, s, tm.ID, "Owners")
+	tx(t, s, func(tx store.Tx) error {
+		if err := tx.AddMembers(ctx, tm.ID, g.ID, []string{viaGroup.ID, sa.ID, off.ID}); err != nil {
+			return err
+		}
+		return tx.SetGroupRoles(ctx, tm.ID, g.ID, []string{"Super Admin"})
+	})
+	mkUser(t, s, other.ID, "osa@example.com", func(u *store.User) { u.Role = "Super Admin" })
+	if n, err := s.CountActiveWithRole(ctx, tm.ID, "Super Admin", 10); err != nil || n != 2 {
+		t.Fatalf("CountActiveWithRole = %d, %v; want 2", n, err)
+	}
+	if n, _ := s.CountActiveWithRole(ctx, tm.ID, "Super Admin", 1); n != 1 {
+		t.Fatalf("CountActiveWithRole up to 1 = %d", n)
+	}
+	if n, _ := s.CountActiveWithRole(ctx, tm.ID, "Admin", 10); n != 0 {
+		t.Fatalf("Admin is not a prefix of Super Admin: %d", n)
 	}
 }
 
@@ -213,6 +312,35 @@ func testInviteLinks(t *testing.T, s store.Store) {
 	pending, err := s.ListPendingInvites(ctx, tm.ID)
 	if err != nil || len(pending) != 1 || pending[0].ID != inv.ID {
 		t.Fatalf("ListPendingInvites = %+v, %v", pending, err)
+	}
+	// A claimed invite names its member and stays open (listed, its link
+	// working) until accepted; a claimed invite without one is closed.
+	claimed := store.Invite{TeamID: tm.ID, ID: id("inv"), Email: "cl@example.com", Role: "Admin", Status: "pending", Created: base.Add(time.Second)}
+	stale := store.Invite{TeamID: tm.ID, ID: id("inv"), Email: "st@example.com", Role: "Admin", Status: "pending", Created: base.Add(2 * time.Second)}
+	tx(t, s, func(tx store.Tx) error {
+		for _, x := range []store.Invite{claimed, stale} {
+			if err := tx.CreateInvite(ctx, x); err != nil {
+				return err
+			}
+			if err := tx.CloseInvite(ctx, tm.ID, x.ID, "claimed", base); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetInviteMember(ctx, tm.ID, claimed.ID, "member-1"); err != nil {
+			return err
+		}
+		return tx.SetInviteLink(ctx, tm.ID, claimed.ID, hashOf("claimed"), base, base.Add(time.Hour), "cli")
+	})
+	pending, _ = s.ListPendingInvites(ctx, tm.ID)
+	if len(pending) != 2 || pending[1].ID != claimed.ID || pending[1].MemberID != "member-1" || pending[1].Status != "claimed" {
+		t.Fatalf("ListPendingInvites with a claimed one = %+v", pending)
+	}
+	if d, err := s.InviteByTokenHash(ctx, hashOf("claimed")); err != nil || d.MemberID != "member-1" {
+		t.Fatalf("claimed invite by token = %+v, %v", d, err)
+	}
+	tx(t, s, func(tx store.Tx) error { return tx.CloseInvite(ctx, tm.ID, claimed.ID, "accepted", base) })
+	if err := s.Tx(ctx, func(tx store.Tx) error { return tx.CloseInvite(ctx, tm.ID, claimed.ID, "revoked", base) }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("closing an accepted invite: %v", err)
 	}
 	if _, err := s.InviteDetail(ctx, other.ID, inv.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("another team's invite: %v", err)

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Accounts", testAccounts},           // accounts.go
 		{"MemberQueries", testMemberQueries}, // accounts.go
 		{"InviteLinks", testInviteLinks},     // accounts.go
+		{"AccountLinks", testAccountLinks},   // accounts.go
 		{"ConcurrentWrites", testConcurrentWrites},
 	}
 	for _, tc := range tests {
@@ -158,11 +159,19 @@ func testKeys(t *testing.T, s store.Store) {
 	if _, err := s.KeyByHash(ctx, []byte("other")); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown hash: %v", err)
 	}
+	if got.Privileged {
+		t.Fatalf("a key stored unprivileged reads back privileged")
+	}
+	pk := store.SCIMKey{TeamID: tm.ID, ID: id("key"), Name: "entra", Prefix: "rsk_def", Hash: []byte("hash-2"), CreatedBy: "account:sa@example.com", Created: base.Add(time.Second), Privileged: true}
+	tx(t, s, func(tx store.Tx) error { return tx.CreateKey(ctx, pk) })
+	if got, _, err := s.KeyWithTeam(ctx, []byte("hash-2")); err != nil || !got.Privileged {
+		t.Fatalf("KeyWithTeam(privileged) = %+v, %v", got, err)
+	}
 	used := base.Add(time.Minute)
 	tx(t, s, func(tx store.Tx) error { return tx.TouchKey(ctx, tm.ID, k.ID, used, "192.0.2.1") })
 	tx(t, s, func(tx store.Tx) error { return tx.RevokeKey(ctx, tm.ID, k.ID, used) })
 	keys, err := s.ListKeys(ctx, tm.ID)
-	if err != nil || len(keys) != 1 {
+	if err != nil || len(keys) != 2 || keys[0].ID != k.ID {
 		t.Fatalf("ListKeys = %v, %v", keys, err)
 	}
 	if g := keys[0]; g.LastUsedAt == nil || !g.LastUsedAt.Equal(used) || g.LastUsedIP != "192.0.2.1" || g.RevokedAt == nil {
