@@ -1,6 +1,11 @@
 package sqlstore
 
-import "github.com/rosterhq/roster/internal/store"
+import (
+	"context"
+	"database/sql"
+
+	"github.com/rosterhq/roster/internal/store"
+)
 
 // Hooks for the external fuzz tests, which need the real dialects (the
 // sqlite and postgres packages import this one).
@@ -17,3 +22,9 @@ func ListSQL(d Dialect, groups bool, teamID string, q store.Query) (where string
 
 // TimeLayout is how timestamps are stored and bound.
 const TimeLayout = timeLayout
+
+// RunIdentityMigration runs migration 7's data step again on a migrated
+// store, in one transaction, for the test that feeds it old-model data.
+func RunIdentityMigration(ctx context.Context, s *Store) error {
+	return s.rawTx(ctx, func(tx *sql.Tx) error { return linkAccountsFromAudit(ctx, tx, s.d) })
+}
