@@ -188,7 +188,15 @@ func (s *Server) apiLeave(w http.ResponseWriter, r *http.Request, c *service.Cal
 func inviteJSON(d store.InviteDetail) map[string]any {
 	return map[string]any{"id": d.ID, "email": d.Email, "role": d.Role, "status": d.Status,
 		"created_at": timeJSON(d.Created), "sent_at": timePtrJSON(d.SentAt), "expires_at": timePtrJSON(d.ExpiresAt),
-		"invited_by": d.InvitedBy}
+		"invited_by": d.InvitedBy, "member_id": nullable(d.MemberID)}
+}
+
+// nullable renders "" as JSON null.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (s *Server) apiListInvites(w http.ResponseWriter, r *http.Request, c *service.Caller) error {

@@ -44,6 +44,9 @@ func KeyJSON(k store.SCIMKey, now time.Time) map[string]any {
 		"created_by": k.CreatedBy, "created_at": timeJSON(k.Created),
 		"expires_at": timePtrJSON(k.ExpiresAt), "revoked_at": timePtrJSON(k.RevokedAt),
 		"last_used_at": timePtrJSON(k.LastUsedAt), "last_used_ip": k.LastUsedIP,
+		// privileged: made by a Super Admin (or the CLI), so it may
+		// change who is a Super Admin (docs/permissions.md).
+		"privileged": k.Privileged,
 	}
 }
 
