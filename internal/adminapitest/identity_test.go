@@ -114,7 +114,7 @@ func TestEmailChangeReachesNoOtherTeam(t *testing.T) {
 	e.provision(b.key, "bob@b.example", "")
 	admin := e.login(e.Admin, e.AdminPassword)
 	r := admin.do("PATCH", "/me", map[string]any{"email": "bob@b.example"}).must(t, 200)
-	if r.Body["email"] != "bob@b.example" {
+	if acc, _ := r.Body["account"].(map[string]any); acc["email"] != "bob@b.example" {
 		t.Fatalf("%s", r.Raw)
 	}
 	if slugs := teamSlugs(t, admin); !slices.Equal(slugs, []string{e.Team.Slug}) {
