@@ -104,13 +104,21 @@ func TestInvites(t *testing.T) {
 		if resp.StatusCode != 201 {
 			t.Fatalf("SCIM create: %d", resp.StatusCode)
 		}
-		list := admin.do("GET", e.teamPath("/invites"), nil).must(t, 200)
-		if strings.Contains(string(list.Raw), r.Body["id"].(string)) {
-			t.Fatal("invite still pending")
-		}
 		m := admin.do("GET", e.teamPath("/members?q=okta.user"), nil).must(t, 200).Body["members"].([]any)[0].(map[string]any)
 		if m["source"] != "invite" || m["roles"].([]any)[0] != "Admin" {
 			t.Fatalf("%v", m)
+		}
+		// The invite is claimed, for that member: it stays listed until
+		// the person accepts it, which links their account to the member.
+		list := admin.do("GET", e.teamPath("/invites"), nil).must(t, 200)
+		var claimed map[string]any
+		for _, x := range list.Body["invites"].([]any) {
+			if x.(map[string]any)["id"] == r.Body["id"] {
+				claimed = x.(map[string]any)
+			}
+		}
+		if claimed == nil || claimed["status"] != "claimed" || claimed["member_id"] != m["id"] {
+			t.Fatalf("claimed invite %v in %s", claimed, list.Raw)
 		}
 	})
 }
