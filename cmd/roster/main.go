@@ -30,7 +30,7 @@ import (
 const usage = `roster: SCIM 2.0 provisioning and team directory
 
 Usage:
-  roster serve        [--addr 127.0.0.1:8080] [--data-dir DIR] [--public-url URL]
+  roster serve        [--addr 127.0.0.1:8080] [--data-dir DIR] [--public-url URL] [--trusted-proxies CIDR[,CIDR…]]
   roster team create  --data-dir DIR --name NAME --admin-email EMAIL [--json]
   roster team list    --data-dir DIR [--json]
   roster scim enable  --data-dir DIR --team SLUG
@@ -246,8 +246,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logFormat := fs.String("log-format", envOr("ROSTER_LOG_FORMAT", "text"), "log format: text or json")
 	provDays := fs.Int("provlog-days", envInt("ROSTER_PROVLOG_DAYS", 30), "days of provisioning log kept (env ROSTER_PROVLOG_DAYS)")
 	provRows := fs.Int("provlog-rows", envInt("ROSTER_PROVLOG_ROWS", 100000), "provisioning log entries kept per team (env ROSTER_PROVLOG_ROWS)")
+	proxies := fs.String("trusted-proxies", os.Getenv("ROSTER_TRUSTED_PROXIES"), "comma-separated CIDRs of the proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	trusted, err := httpapi.ParseTrustedProxies(*proxies)
+	if err != nil {
+		return fmt.Errorf("serve: --trusted-proxies: %w", err)
 	}
 	var h slog.Handler = slog.NewTextHandler(stderr, nil)
 	if *logFormat == "json" {
@@ -261,7 +266,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 	api := httpapi.New(service.New(st, log), log, httpapi.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody, SCIMReadRate: *readRate, SCIMWriteRate: *writeRate,
-		ProvLog: provlog.Config{Days: *provDays, RowsPerTeam: *provRows}})
+		ProvLog: provlog.Config{Days: *provDays, RowsPerTeam: *provRows}, TrustedProxies: trusted})
 	defer api.Close() // flushes the provisioning log before the store closes
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

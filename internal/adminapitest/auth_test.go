@@ -137,7 +137,7 @@ func TestSessionCookieFlags(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
-	e := newEnvWith(t, httpapi.Config{LoginMaxFailures: 3, LoginWindow: time.Minute})
+	e := newEnvWith(t, httpapi.Config{SignIn: httpapi.SignInLimits{PairFree: 3, IPMax: 3, IPWindow: time.Minute}})
 	e.addMember("dev@acme.example", []string{"Developer"}, store.SourceManual, true)
 	bad := map[string]any{"email": "dev@acme.example", "password": "wrong password!"}
 	for i := 0; i < 3; i++ {

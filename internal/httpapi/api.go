@@ -67,7 +67,7 @@ type apiRoute struct {
 
 // apiState is what the admin API keeps in memory.
 type apiState struct {
-	logins *failureLimiter // failed sign-ins, per email and per client IP
+	signin *signinState // sign-in limiter and password gate (signin.go)
 }
 
 // apiRouteTable lists every admin API route. Add yours here (or append a
@@ -84,7 +84,7 @@ func (s *Server) apiRouteTable() []apiRoute {
 
 // apiRoutes registers the admin API on the server's mux; routes() calls it.
 func (s *Server) apiRoutes() {
-	s.api = &apiState{logins: newFailureLimiter(s.cfg.LoginMaxFailures, s.cfg.LoginWindow)}
+	s.api = &apiState{signin: newSigninState(s.cfg.SignIn)}
 	for _, rt := range s.apiRouteTable() {
 		s.mux.Handle(rt.Method+" "+APIPrefix+rt.Path, s.apiServe(rt))
 	}

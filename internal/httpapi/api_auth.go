@@ -4,12 +4,10 @@ import (
 	_ "embed"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/store/sqlstore"
 )
 
 //go:embed openapi.json
@@ -71,12 +69,6 @@ func teamsJSON(ms []service.Membership) []any {
 	return out
 }
 
-// retryLater is the 429 of a brute-force limit.
-func retryLater(wait time.Duration) error {
-	return &service.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", RetryAfter: wait,
-		Message: "too many failed sign-ins; wait before trying again"}
-}
-
 func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *service.Caller) error {
 	var body struct {
 		Email    string `json:"email"`
@@ -101,22 +93,18 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *service.Cal
 	return nil
 }
 
-// login signs in, for the API and the console alike, with the per-email
-// and per-IP failure limits, and sets the session cookie.
+// login signs in, for the API and the console alike, under the sign-in
+// limits (signin.go), and sets the session cookie.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, email, password string) (service.LoginResult, error) {
-	keys := []string{"email:" + sqlstore.Fold(strings.TrimSpace(email)), "ip:" + clientIP(r)}
-	if wait, blocked := s.api.logins.blocked(keys...); blocked {
-		return service.LoginResult{}, retryLater(wait)
-	}
-	res, err := s.svc.Login(r.Context(), email, password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
-	if err == service.ErrBadCredentials {
-		s.api.logins.fail(keys...)
-		return res, err
-	}
+	var res service.LoginResult
+	err := s.checkPassword(r, accountKey(email), func() error {
+		var err error
+		res, err = s.svc.Login(r.Context(), email, password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
+		return err
+	}, isBadCredentials)
 	if err != nil {
-		return res, err
+		return service.LoginResult{}, err
 	}
-	s.api.logins.reset(keys[0])
 	s.setSessionCookie(w, r, res.Session)
 	return res, nil
 }
@@ -150,24 +138,32 @@ func (s *Server) apiAcceptInvite(w http.ResponseWriter, r *http.Request, _ *serv
 	return nil
 }
 
-// acceptInvite accepts an invite link for the API and the console alike:
-// guessing at tokens or at an existing account's password counts against
-// the client IP's sign-in limit. On success the session cookie is set.
+// acceptInvite accepts an invite link for the API and the console alike,
+// under the sign-in limits: a wrong password for the invite's existing
+// account counts against that account as a failed sign-in does, and a
+// guessed (unknown, used or expired) token against the client IP. On
+// success the session cookie is set.
 func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request, token, password string) (service.AcceptResult, error) {
-	key := "ip:" + clientIP(r)
-	if wait, blocked := s.api.logins.blocked(key); blocked {
-		return service.AcceptResult{}, retryLater(wait)
+	account := "" // unknown token: only the IP key counts
+	if token != "" {
+		if d, err := s.svc.Store.InviteByTokenHash(r.Context(), service.HashToken(token)); err == nil {
+			account = accountKey(d.Email)
+		}
 	}
-	res, err := s.svc.AcceptInvite(r.Context(), token, password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
-	if err == service.ErrBadCredentials {
-		s.api.logins.fail(key)
-		return res, service.Unauthorized("an account with this email already exists: accept with its password")
+	var res service.AcceptResult
+	err := s.checkPassword(r, account, func() error {
+		var err error
+		res, err = s.svc.AcceptInvite(r.Context(), token, password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
+		return err
+	}, func(err error) bool {
+		e, ok := service.AsError(err)
+		return isBadCredentials(err) || ok && (e.Status == http.StatusNotFound || e.Status == http.StatusGone)
+	})
+	if isBadCredentials(err) {
+		return service.AcceptResult{}, service.Unauthorized("an account with this email already exists: accept with its password")
 	}
 	if err != nil {
-		if e, ok := service.AsError(err); ok && (e.Status == http.StatusNotFound || e.Status == http.StatusGone) {
-			s.api.logins.fail(key)
-		}
-		return res, err
+		return service.AcceptResult{}, err
 	}
 	s.setSessionCookie(w, r, res.Session)
 	return res, nil
@@ -208,7 +204,15 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, c *se
 	if err := decodeAPIBody(r, &body); err != nil {
 		return err
 	}
-	if err := s.svc.ChangePassword(r.Context(), *c, body.Current, body.New); err != nil {
+	// A wrong current password is a failed sign-in (a stolen session must
+	// not be a way to guess it).
+	err := s.checkPassword(r, accountKey(c.Account.Email), func() error {
+		return s.svc.ChangePassword(r.Context(), *c, body.Current, body.New)
+	}, func(err error) bool {
+		e, ok := service.AsError(err)
+		return ok && e.Status == http.StatusForbidden && e.Field == "current_password"
+	})
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -260,84 +264,4 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, c *servi
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// failureLimiter bounds failed attempts per key (an email, a client IP)
-// in a sliding window: past max failures within window, the key is
-// blocked until its oldest failure leaves the window.
-//
-// It lives in this process's memory, so the bound is per replica: behind a
-// load balancer with N replicas an attacker gets up to N× the attempts
-// (still slow against argon2id), and a restart forgets it. A shared
-// limiter (the database or Redis) would make it global.
-type failureLimiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	now    func() time.Time
-	hits   map[string][]time.Time
-}
-
-func newFailureLimiter(max int, window time.Duration) *failureLimiter {
-	if max <= 0 {
-		max = 10
-	}
-	if window <= 0 {
-		window = 15 * time.Minute
-	}
-	return &failureLimiter{max: max, window: window, now: time.Now, hits: map[string][]time.Time{}}
-}
-
-// recent drops the failures of key that left the window; mu is held.
-func (l *failureLimiter) recent(key string, now time.Time) []time.Time {
-	h := l.hits[key]
-	i := 0
-	for i < len(h) && now.Sub(h[i]) >= l.window {
-		i++
-	}
-	h = h[i:]
-	if len(h) == 0 {
-		delete(l.hits, key)
-		return nil
-	}
-	l.hits[key] = h
-	return h
-}
-
-// blocked reports whether any key is over its bound, and for how long.
-func (l *failureLimiter) blocked(keys ...string) (time.Duration, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	var wait time.Duration
-	for _, k := range keys {
-		if h := l.recent(k, now); len(h) >= l.max {
-			wait = max(wait, h[len(h)-l.max].Add(l.window).Sub(now))
-		}
-	}
-	return wait, wait > 0
-}
-
-func (l *failureLimiter) fail(keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.hits) > 100_000 { // bound memory under a spray of keys
-		for k := range l.hits {
-			l.recent(k, now)
-		}
-	}
-	for _, k := range keys {
-		h := append(l.recent(k, now), now)
-		if len(h) > l.max {
-			h = h[len(h)-l.max:]
-		}
-		l.hits[k] = h
-	}
-}
-
-func (l *failureLimiter) reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.hits, key)
 }

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rosterhq/roster/internal/service"
 )
@@ -46,33 +45,5 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	s.ServeHTTP(rec, httptest.NewRequest("GET", APIPrefix+"/openapi.json", nil))
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/json" || rec.Body.Len() != len(openAPIDoc) {
 		t.Fatalf("GET openapi.json: %d %q", rec.Code, rec.Header().Get("Content-Type"))
-	}
-}
-
-func TestFailureLimiter(t *testing.T) {
-	l := newFailureLimiter(2, 60e9)
-	now := l.now()
-	l.now = func() time.Time { return now }
-	l.fail("a")
-	if _, b := l.blocked("a"); b {
-		t.Fatal("blocked after one")
-	}
-	l.fail("a")
-	if w, b := l.blocked("a", "b"); !b || w != 60e9 {
-		t.Fatalf("%v %v", w, b)
-	}
-	now = now.Add(30e9)
-	if w, _ := l.blocked("a"); w != 30e9 {
-		t.Fatalf("wait %v", w)
-	}
-	now = now.Add(30e9)
-	if _, b := l.blocked("a"); b {
-		t.Fatal("still blocked after the window")
-	}
-	l.fail("a")
-	l.fail("a")
-	l.reset("a")
-	if _, b := l.blocked("a"); b {
-		t.Fatal("blocked after reset")
 	}
 }

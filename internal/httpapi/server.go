@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -45,10 +45,13 @@ type Config struct {
 	MaxBulkPayload int64
 	// SessionTTL is how long an admin API sign-in lasts. Default 12h.
 	SessionTTL time.Duration
-	// LoginMaxFailures and LoginWindow bound failed sign-ins per email and
-	// per client IP (in memory, per replica). Defaults 10 per 15 minutes.
-	LoginMaxFailures int
-	LoginWindow      time.Duration
+	// SignIn bounds failed sign-ins per (account, client IP), per account
+	// and per client IP, and how many password checks run at once
+	// (signin.go, docs/signin.md). In memory, per replica.
+	SignIn SignInLimits
+	// TrustedProxies are the peers whose X-Forwarded-For is believed
+	// (roster serve --trusted-proxies); none by default (clientip.go).
+	TrustedProxies []netip.Prefix
 	// ProvLog sets the provisioning log's buffer, batching and retention.
 	ProvLog provlog.Config
 }
@@ -163,8 +166,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), requestIDKey, id), s.cfg.RequestTimeout)
 	defer cancel()
+	ctx, ip := s.withClientIP(ctx, r) // clientip.go
 	r = r.WithContext(ctx)
 	w.Header().Set("X-Request-Id", id)
+	// No answer of ours (SCIM, admin API, console, static, health, errors)
+	// may be sniffed into another type than it says.
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	rec := &statusRecorder{ResponseWriter: w}
 	start := time.Now()
 	r, prov := s.provBegin(r) // provisioning log record (provlog.go)
@@ -177,7 +184,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		// The query string is not logged: filters hold personal data.
 		s.log.InfoContext(ctx, "http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", time.Since(start).Milliseconds(), "user_agent", r.UserAgent())
+			"duration_ms", time.Since(start).Milliseconds(), "client_ip", ip, "user_agent", r.UserAgent())
 		s.provEnd(prov, r, rec)
 	}()
 	if r.Body != nil {
@@ -253,13 +260,14 @@ func (s *Server) baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host + SCIMPrefix
 }
 
-// clientIP is the peer address (proxies are not trusted by default).
+// clientIP is the client's address: the peer's, or, from a trusted proxy
+// (Config.TrustedProxies), the one its X-Forwarded-For names. ServeHTTP
+// works it out once per request (clientip.go).
 func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	if ip, ok := r.Context().Value(clientIPKey).(string); ok {
+		return ip
 	}
-	return host
+	return resolveClientIP(r.RemoteAddr, nil, nil)
 }
 
 // NewHTTPServer wraps a handler with the timeouts Roster always sets.

@@ -4,8 +4,8 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -43,7 +43,8 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	var key []byte
+	passwordWork.do(func() { key = argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen) })
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -71,7 +72,8 @@ func VerifyPassword(encoded, password string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 1024 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, t, m, th, uint32(len(want)))
+	var got []byte
+	passwordWork.do(func() { got = argon2.IDKey([]byte(password), salt, t, m, th, uint32(len(want))) })
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
@@ -103,4 +105,105 @@ func RandomPassword() string {
 		panic(err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Every argon2id computation (HashPassword, VerifyPassword and so
+// burnPasswordCheck: sign-in, invite acceptance, password change and
+// reset, team setup) runs under one process-wide semaphore, so a flood of
+// sign-ins costs at most PasswordConcurrency() × PasswordParams.Memory of
+// RAM (64 MiB each) however many arrive at once; the others wait their
+// turn without holding any argon2 memory. The HTTP layer queues and sheds
+// sign-ins before they get here (httpapi's password gate), so this wait
+// stays short.
+var passwordWork = newWorkLimiter(defaultPasswordConcurrency())
+
+// defaultPasswordConcurrency is runtime.NumCPU() within [2, 16]: argon2id
+// is CPU-bound, so more at once only adds memory, and 16 × 64 MiB = 1 GiB
+// is the most a flood can make Roster hold.
+func defaultPasswordConcurrency() int { return min(max(runtime.NumCPU(), 2), 16) }
+
+// PasswordConcurrency is how many argon2id computations may run at once.
+func PasswordConcurrency() int {
+	passwordWork.mu.Lock()
+	defer passwordWork.mu.Unlock()
+	return passwordWork.limit
+}
+
+// SetPasswordConcurrency changes that bound (n <= 0: the default,
+// runtime.NumCPU() within [2, 16]). Computations already running finish.
+func SetPasswordConcurrency(n int) {
+	if n <= 0 {
+		n = defaultPasswordConcurrency()
+	}
+	passwordWork.mu.Lock()
+	passwordWork.limit = n
+	passwordWork.mu.Unlock()
+	passwordWork.cond.Broadcast()
+}
+
+// PasswordWorkStats describes the argon2id semaphore, for tests and
+// benchmarks: Runs counts computations started since the process began
+// (one per password hashed or checked), MaxInFlight is the most that ever
+// ran at once (see ResetPasswordWorkPeak).
+type PasswordWorkStats struct {
+	Runs               uint64
+	InFlight, Waiting  int
+	MaxInFlight, Limit int
+}
+
+// PasswordWork reports the semaphore's counters.
+func PasswordWork() PasswordWorkStats {
+	w := passwordWork
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return PasswordWorkStats{Runs: w.runs, InFlight: w.inFlight, Waiting: w.waiting, MaxInFlight: w.maxInFlight, Limit: w.limit}
+}
+
+// ResetPasswordWorkPeak restarts MaxInFlight from what runs now.
+func ResetPasswordWorkPeak() {
+	passwordWork.mu.Lock()
+	passwordWork.maxInFlight = passwordWork.inFlight
+	passwordWork.mu.Unlock()
+}
+
+// workLimiter is a counting semaphore whose bound can change, with the
+// counters PasswordWork reports. hook, when set (tests of this package),
+// runs while a slot is held.
+type workLimiter struct {
+	mu                                    sync.Mutex
+	cond                                  *sync.Cond
+	limit, inFlight, maxInFlight, waiting int
+	runs                                  uint64
+	hook                                  func()
+}
+
+func newWorkLimiter(limit int) *workLimiter {
+	w := &workLimiter{limit: limit}
+	w.cond = sync.NewCond(&w.mu)
+	return w
+}
+
+// do runs fn once a slot is free. The slot is given back even if fn panics.
+func (w *workLimiter) do(fn func()) {
+	w.mu.Lock()
+	w.waiting++
+	for w.inFlight >= w.limit {
+		w.cond.Wait()
+	}
+	w.waiting--
+	w.inFlight++
+	w.runs++
+	w.maxInFlight = max(w.maxInFlight, w.inFlight)
+	hook := w.hook
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.inFlight--
+		w.mu.Unlock()
+		w.cond.Signal()
+	}()
+	if hook != nil {
+		hook()
+	}
+	fn()
 }
