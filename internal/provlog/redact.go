@@ -2,10 +2,12 @@ package provlog
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -28,21 +30,30 @@ func IsSecretName(name string) bool {
 	return false
 }
 
-// RedactQuery redacts the values of query parameters named like secrets.
-// The rest (filter, startIndex, count, …) is kept: it is what an admin
-// needs to see what the IdP asked for.
+// RedactQuery redacts the values of query parameters named like secrets,
+// and in a filter parameter (named "filter" in any case, as the server
+// reads it) the values compared with secret attributes (RedactFilter):
+// `filter=password eq "x"` is kept as `filter=password+eq+"[REDACTED]"`,
+// URL-encoded. The rest (the rest of the filter, startIndex, count, …) is
+// kept as sent: it is what an admin needs to see what the IdP asked for.
 func RedactQuery(raw string) string {
 	if raw == "" {
 		return ""
 	}
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
-		name, _, hasValue := strings.Cut(p, "=")
+		name, value, hasValue := strings.Cut(p, "=")
 		if n, err := url.QueryUnescape(name); err == nil {
 			name = n
 		}
-		if hasValue && IsSecretName(name) {
+		switch {
+		case !hasValue:
+		case IsSecretName(name):
 			parts[i] = p[:strings.IndexByte(p, '=')+1] + url.QueryEscape(Redacted)
+		case strings.EqualFold(name, "filter"):
+			if v, changed := redactFilterParam(value); changed {
+				parts[i] = p[:strings.IndexByte(p, '=')+1] + v
+			}
 		}
 	}
 	return strings.Join(parts, "&")
@@ -55,7 +66,9 @@ func RedactQuery(raw string) string {
 //     at any depth, whatever its type (an object or array goes whole);
 //   - the "value" of an object whose "path" names a secret, as in a PATCH
 //     operation {"op":"replace","path":"password","value":"x"}, whichever
-//     of path and value comes first.
+//     of path and value comes first;
+//   - in the string of a member named "filter" (a SearchRequest's), the
+//     values compared with secret attributes (RedactFilter).
 //
 // truncated says the body was cut (at MaxBody), so its last objects never
 // close: their scalar or array "value" members are redacted unless a
@@ -77,7 +90,7 @@ func RedactBody(body []byte, truncated bool) string {
 			r.redactSpans(f, true)
 		}
 	}
-	out := r.out.String()
+	out := r.applyCuts()
 	if !complete && !truncated {
 		out += "…[not valid JSON: the rest is not kept]"
 	}
@@ -106,6 +119,7 @@ const (
 	secret
 	pathMember
 	valueMember
+	filterMember
 )
 
 type redactor struct {
@@ -113,14 +127,23 @@ type redactor struct {
 	out   bytes.Buffer
 	stack []frame
 	skip  int // >0: inside a redacted object or array, at this depth
+	// cuts are the spans of out to replace by "[REDACTED]", applied once
+	// at the end (applyCuts): out is never rewritten while it grows, so
+	// redacting costs O(n), however many objects have a secret "path".
+	cuts []span
+	// enc writes one JSON value into tmp (writeJSON).
+	enc *json.Encoder
+	tmp bytes.Buffer
 }
 
 func (r *redactor) writeJSON(v any) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // "<name>" stays readable
-	_ = enc.Encode(v)
-	r.out.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+	if r.enc == nil {
+		r.enc = json.NewEncoder(&r.tmp)
+		r.enc.SetEscapeHTML(false) // "<name>" stays readable
+	}
+	r.tmp.Reset()
+	_ = r.enc.Encode(v)
+	r.out.Write(bytes.TrimSuffix(r.tmp.Bytes(), []byte("\n")))
 }
 
 // beforeValue writes the separator of a new value in the current
@@ -193,6 +216,8 @@ func (r *redactor) run() bool {
 				f.pending = pathMember
 			case strings.EqualFold(key, "value"):
 				f.pending = valueMember
+			case strings.EqualFold(key, "filter"):
+				f.pending = filterMember
 			default:
 				f.pending = plain
 			}
@@ -228,6 +253,9 @@ func (r *redactor) run() bool {
 				if IsSecretName(v) {
 					f.pathSecret = true
 				}
+			}
+			if kind == filterMember {
+				v, _ = RedactFilter(v)
 			}
 			r.writeJSON(v)
 		case json.Number:
@@ -265,26 +293,47 @@ func (r *redactor) closeObject() {
 	r.closeValue()
 }
 
-// redactSpans replaces the frame's "value" members by "[REDACTED]". For an
+// redactSpans marks the frame's "value" members for redaction. For an
 // object cut short (open), a value that is itself an object is kept: its
 // members were redacted by name already, and no path applied to it.
 func (r *redactor) redactSpans(f *frame, open bool) {
-	b := r.out.Bytes()
-	for i := len(f.values) - 1; i >= 0; i-- {
-		v := f.values[i]
+	for _, v := range f.values {
 		if open && !f.pathSecret && v.isObject {
 			continue
 		}
-		end := v.end
-		if end == -1 {
-			end = len(b)
+		if v.end == -1 {
+			v.end = r.out.Len() // open: runs to the end
 		}
-		nb := append([]byte{}, b[:v.start]...)
-		nb = append(nb, `"`+Redacted+`"`...)
-		nb = append(nb, b[end:]...)
-		b = nb
+		r.cuts = append(r.cuts, v)
 	}
 	f.values = nil
-	r.out.Reset()
-	r.out.Write(b)
+}
+
+// applyCuts returns out with every cut span replaced by "[REDACTED]". Two
+// spans are JSON values, so they are disjoint or one holds the other; the
+// outer one is replaced whole.
+func (r *redactor) applyCuts() string {
+	b := r.out.Bytes()
+	if len(r.cuts) == 0 {
+		return string(b)
+	}
+	slices.SortFunc(r.cuts, func(x, y span) int {
+		if x.start != y.start {
+			return cmp.Compare(x.start, y.start)
+		}
+		return cmp.Compare(y.end, x.end) // the outer first
+	})
+	var out strings.Builder
+	out.Grow(len(b))
+	done := 0 // b[:done] is written or replaced
+	for _, c := range r.cuts {
+		if c.start < done {
+			continue // inside a span already replaced
+		}
+		out.Write(b[done:c.start])
+		out.WriteString(`"` + Redacted + `"`)
+		done = c.end
+	}
+	out.Write(b[done:])
+	return out.String()
 }

@@ -2,6 +2,7 @@ package provlog
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/rosterhq/roster/internal/scim/filter"
 )
 
 const notJSONMarker = "…[not valid JSON: the rest is not kept]"
@@ -242,6 +245,11 @@ func redactTree(n *jnode) *jnode {
 				c.vals = append(c.vals, &jnode{kind: 's', s: Redacted})
 				continue
 			}
+			if strings.EqualFold(k, "filter") && n.vals[i].kind == 's' {
+				f, _ := RedactFilter(n.vals[i].s) // held to the parser by FuzzRedactQuery
+				c.vals = append(c.vals, &jnode{kind: 's', s: f})
+				continue
+			}
 			c.vals = append(c.vals, redactTree(n.vals[i]))
 		}
 		return c
@@ -331,6 +339,11 @@ var querySeeds = []string{
 	`filter=displayName eq "x"&secret=s&secret=t&%zz=1&a=%zz`,
 	`pass%77ord=leak&api+key=leak2&;token=x`,
 	`=&&==&token==`,
+	`filter=password%20eq%20%22hunter2%22&count=1`,
+	`FILTER=userName+eq+%22a%22+and+(PassWord+eq+%22x%22+or+emails%5Btype+eq+%22work%22+and+apiKey+co+5%5D)`,
+	`%66ilter=urn:ietf:params:scim:schemas:core:2.0:User:password ne "x\"y"&filter=accessToken pr`,
+	`filter=emails[type eq "work"].secret sw "s"and not (token eq true)`,
+	`filter=password%20eq%20%22hunt%zz%22`,
 }
 
 // FuzzRedactQuery checks RedactQuery against url.ParseQuery, which is how
@@ -347,11 +360,12 @@ func FuzzRedactQuery(f *testing.F) {
 			t.Fatalf("RedactQuery(%q) = %q changed the number of parameters", raw, got)
 		}
 		for i, p := range inParts {
+			name, value, _ := strings.Cut(p, "=")
+			checkFilterParam(t, raw, name, value, outParts[i])
 			if outParts[i] == p {
 				continue
 			}
-			name, _, _ := strings.Cut(p, "=")
-			if outParts[i] != name+"="+url.QueryEscape(Redacted) {
+			if outParts[i] != name+"="+url.QueryEscape(Redacted) && !isFilterName(name) {
 				t.Fatalf("RedactQuery(%q) = %q: %q became %q", raw, got, p, outParts[i])
 			}
 		}
@@ -367,4 +381,106 @@ func FuzzRedactQuery(f *testing.F) {
 			}
 		}
 	})
+}
+
+func isFilterName(name string) bool {
+	if n, err := url.QueryUnescape(name); err == nil {
+		name = n
+	}
+	return strings.EqualFold(name, "filter")
+}
+
+// checkFilterParam holds the redaction of one filter parameter to the
+// filter parser. When the filter the server would have read parses, the
+// redacted one parses to the same filter with every value compared with
+// a secret attribute replaced by the string "[REDACTED]", and nothing
+// else changed. When the redacted filter parses (whatever the input was),
+// no secret attribute is compared with anything but "[REDACTED]".
+func checkFilterParam(t *testing.T, raw, name, value, out string) {
+	t.Helper()
+	if !isFilterName(name) || IsSecretName(name) {
+		return
+	}
+	outName, outValue, _ := strings.Cut(out, "=")
+	if outName != name {
+		t.Fatalf("RedactQuery(%q): filter parameter name %q became %q", raw, name, outName)
+	}
+	lim := filter.Limits{MaxLength: 1 << 20, MaxNodes: 1 << 20}
+	redacted, err := url.QueryUnescape(outValue)
+	if err != nil {
+		if out != name+"="+value {
+			t.Fatalf("RedactQuery(%q): the filter was rewritten into %q, which doesn't decode", raw, outValue)
+		}
+		return
+	}
+	outExpr, outErr := filter.Parse(redacted, lim)
+	if outErr == nil {
+		if s := unredacted(outExpr); s != "" {
+			t.Fatalf("RedactQuery(%q) = %q keeps %s", raw, out, s)
+		}
+	}
+	in, err := url.QueryUnescape(value)
+	if err != nil {
+		return
+	}
+	inExpr, err := filter.Parse(in, lim)
+	if err != nil {
+		return
+	}
+	if outErr != nil {
+		t.Fatalf("RedactQuery(%q): filter %q parses, its redaction %q doesn't: %v", raw, in, redacted, outErr)
+	}
+	if want, got := filter.Format(redactExpr(inExpr)), filter.Format(outExpr); want != got {
+		t.Fatalf("RedactQuery(%q): filter %q\nredacted to %s\nwant        %s", raw, in, got, want)
+	}
+}
+
+// secretPath is how RedactFilter sees an attribute path: its name and
+// sub-attribute, without the URN.
+func secretPath(p filter.AttrPath) bool {
+	n := p.Name
+	if p.Sub != "" {
+		n += "." + p.Sub
+	}
+	return IsSecretName(n)
+}
+
+// redactExpr is the reference redaction of a parsed filter.
+func redactExpr(e filter.Expr) filter.Expr {
+	switch t := e.(type) {
+	case filter.And:
+		return filter.And{Left: redactExpr(t.Left), Right: redactExpr(t.Right)}
+	case filter.Or:
+		return filter.Or{Left: redactExpr(t.Left), Right: redactExpr(t.Right)}
+	case filter.Not:
+		return filter.Not{X: redactExpr(t.X)}
+	case filter.ValuePath:
+		return filter.ValuePath{Path: t.Path, Filter: redactExpr(t.Filter)}
+	case filter.Compare:
+		if t.Op != filter.Pr && secretPath(t.Path) {
+			t.Value = filter.Value{Kind: filter.String, Str: Redacted}
+		}
+		return t
+	}
+	return e
+}
+
+// unredacted names a comparison of a secret attribute with anything but
+// "[REDACTED]", or returns "".
+func unredacted(e filter.Expr) string {
+	switch t := e.(type) {
+	case filter.And:
+		return cmp.Or(unredacted(t.Left), unredacted(t.Right))
+	case filter.Or:
+		return cmp.Or(unredacted(t.Left), unredacted(t.Right))
+	case filter.Not:
+		return unredacted(t.X)
+	case filter.ValuePath:
+		return unredacted(t.Filter)
+	case filter.Compare:
+		if t.Op != filter.Pr && secretPath(t.Path) && (t.Value.Kind != filter.String || t.Value.Str != Redacted) {
+			return filter.Format(t)
+		}
+	}
+	return ""
 }
