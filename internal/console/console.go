@@ -118,6 +118,12 @@ func (c *Console) routes() map[string]http.Handler {
 	const t = "/teams/{slug}"
 	return map[string]http.Handler{
 		"GET /static/": headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// Only files: a directory (/static/ itself) is a 404, not a
+			// listing, and so is anything fs.ValidPath refuses.
+			if st, err := fs.Stat(static, strings.TrimPrefix(r.URL.Path, "/static/")); err != nil || st.IsDir() {
+				http.NotFound(w, r)
+				return
+			}
 			w.Header().Set("Cache-Control", "public, max-age=3600")
 			files.ServeHTTP(w, r)
 		})),
