@@ -256,7 +256,11 @@ func decodeAPIBody(r *http.Request, v any) error {
 	if mt != "application/json" {
 		return &service.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send the body as JSON with Content-Type: application/json"}
 	}
-	dec := json.NewDecoder(r.Body)
+	rd, raw, err := readAPIBody(r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(rd)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
@@ -277,7 +281,7 @@ func decodeAPIBody(r *http.Request, v any) error {
 	if dec.More() {
 		return service.BadRequest("", "the body must hold one JSON object")
 	}
-	return nil
+	return checkAPIText(raw)
 }
 
 func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -154,6 +154,10 @@ func parseBulkRequest(body []byte, maxOps int) (int, []*bulkOp, error) {
 	if err != nil {
 		return 0, nil, scim.BadRequest(scim.InvalidSyntax, "request body is not valid JSON: %v", err)
 	}
+	if te := scim.CheckText(body); te != nil {
+		// The decoder replaced it with U+FFFD; no operation may store that.
+		return 0, nil, scim.BadRequest(scim.InvalidValue, "%s; send text as UTF-8", te.Error())
+	}
 	top, ok := v.(map[string]any)
 	if !ok {
 		return 0, nil, scim.BadRequest(scim.InvalidSyntax, "request body must be a JSON object")

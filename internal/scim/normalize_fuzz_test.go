@@ -66,11 +66,21 @@ func FuzzNormalize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		m, err := DecodeObject(body)
 		if err != nil {
-			wantBadRequest(t, err, InvalidSyntax)
+			if e, ok := err.(*Error); ok && e.ScimType == InvalidValue {
+				wantBadRequest(t, err, InvalidValue) // text that isn't UTF-8
+				if CheckText(body) == nil {
+					t.Fatalf("DecodeObject refused %q as text: %v", body, err)
+				}
+			} else {
+				wantBadRequest(t, err, InvalidSyntax)
+			}
 			if m != nil {
 				t.Fatalf("DecodeObject returned %v with error %v", m, err)
 			}
 			return
+		}
+		if te := CheckText(body); te != nil {
+			t.Fatalf("DecodeObject took %q: %v", body, te)
 		}
 		before, err := json.Marshal(m)
 		if err != nil {

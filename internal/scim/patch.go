@@ -42,6 +42,9 @@ func ParsePatch(body []byte) ([]PatchOperation, error) {
 	if !ok || len(list) == 0 {
 		return nil, BadRequest(InvalidSyntax, "a PatchOp request needs a non-empty \"Operations\" array")
 	}
+	if len(list) > MaxPatchOperations {
+		return nil, BadRequest(InvalidValue, "the PatchOp request has %d operations; at most %d are allowed in one request (limit MaxPatchOperations = %d)", len(list), MaxPatchOperations, MaxPatchOperations)
+	}
 	ops := make([]PatchOperation, 0, len(list))
 	for i, raw := range list {
 		om, ok := raw.(map[string]any)
@@ -319,19 +322,7 @@ func applyWhole(c map[string]any, a *Attribute, op string, v any) error {
 		delete(c, a.Name)
 	case a.MultiValued && op == "add":
 		cur, _ := c[a.Name].([]any)
-		primary := -1
-		for _, e := range nv.([]any) {
-			i := indexEqual(cur, e)
-			if i < 0 {
-				cur = append(cur, e)
-				i = len(cur) - 1
-			}
-			if isPrimary(e) {
-				primary = i
-			}
-		}
-		preferPrimary(a, cur, primary)
-		c[a.Name] = cur
+		c[a.Name] = addValues(a, cur, nv.([]any))
 	case !a.MultiValued && a.Type == TypeComplex:
 		// add and replace on a complex attribute merge the sub-attributes
 		// given and leave the others (RFC 7644 §3.5.2.1, §3.5.2.3).
@@ -347,6 +338,35 @@ func applyWhole(c map[string]any, a *Attribute, op string, v any) error {
 		c[a.Name] = nv
 	}
 	return nil
+}
+
+// addValues is the union of an add: each value not already in cur is
+// appended, and a primary value sent becomes the only primary. The values
+// present are indexed once, so adding n values to m costs O(n + m), not
+// O(n·m).
+func addValues(a *Attribute, cur, add []any) []any {
+	var index *valueIndex
+	if len(add) > 1 {
+		index = indexList(cur)
+	}
+	primary := -1
+	for _, e := range add {
+		var i int
+		if index != nil {
+			i, _ = index.addFirst(e, len(cur))
+		} else {
+			i = indexEqual(cur, e)
+		}
+		if i < 0 || i == len(cur) {
+			cur = append(cur, e)
+			i = len(cur) - 1
+		}
+		if isPrimary(e) {
+			primary = i
+		}
+	}
+	preferPrimary(a, cur, primary)
+	return cur
 }
 
 func indexEqual(list []any, v any) int {
@@ -390,14 +410,62 @@ func removeValues(c map[string]any, a *Attribute, v any) error {
 		return err
 	}
 	cur, _ := c[a.Name].([]any)
+	setOrDelete(c, a.Name, listOrNil(withoutValues(cur, nv)))
+	return nil
+}
+
+// withoutValues returns the elements of cur that match none of the
+// normalised values in nv (matchesAny), in O(len(cur) + len(nv)).
+func withoutValues(cur []any, nv any) []any {
+	match := newRemoveMatcher(nv)
 	var keep []any
 	for _, e := range cur {
-		if !matchesAny(e, nv) {
+		if !match.matches(e) {
 			keep = append(keep, e)
 		}
 	}
-	setOrDelete(c, a.Name, listOrNil(keep))
-	return nil
+	return keep
+}
+
+// removeMatcher answers matchesAny(e, list) for many e in O(1) each: the
+// values to remove are indexed once, by their "value" sub-attribute for
+// an object that has one, and whole otherwise.
+type removeMatcher struct {
+	byValue *valueIndex // "value" of the objects that have one
+	whole   *valueIndex // every other value to remove
+	list    any         // a short list: matchesAny itself
+}
+
+func newRemoveMatcher(list any) removeMatcher {
+	l, _ := list.([]any)
+	if len(l) <= linearBelow {
+		return removeMatcher{list: list}
+	}
+	m := removeMatcher{byValue: newValueIndex(len(l)), whole: newValueIndex(0)}
+	for i, x := range l {
+		if xm, ok := x.(map[string]any); ok && xm["value"] != nil {
+			m.byValue.addFirst(xm["value"], i)
+			continue
+		}
+		m.whole.addFirst(x, i)
+	}
+	return m
+}
+
+// matches is matchesAny(e, list): an object e matches a value to remove
+// with an equal "value", and anything matches an equal value to remove
+// that is not an object with a "value" (an object never equals a
+// non-object, so e's own shape needs no further test).
+func (m removeMatcher) matches(e any) bool {
+	if m.byValue == nil {
+		return matchesAny(e, m.list)
+	}
+	if em, ok := e.(map[string]any); ok {
+		if v := em["value"]; v != nil && m.byValue.find(v) >= 0 {
+			return true
+		}
+	}
+	return m.whole.find(e) >= 0
 }
 
 func matchesAny(e, list any) bool {
@@ -485,7 +553,7 @@ func applyFiltered(c map[string]any, a *Attribute, f filter.Expr, sa *Attribute,
 		return pathError(err)
 	}
 	cur, _ := c[a.Name].([]any)
-	var matched []int
+	var matched []int // ascending
 	for i, e := range cur {
 		m, _ := e.(map[string]any)
 		ok, err := MatchElement(a, f, m)
@@ -498,8 +566,13 @@ func applyFiltered(c map[string]any, a *Attribute, f filter.Expr, sa *Attribute,
 	}
 	if op == "remove" {
 		var keep []any
+		next := 0 // matched[next] is the next matched index
 		for i, e := range cur {
-			if !containsInt(matched, i) {
+			isMatched := next < len(matched) && matched[next] == i
+			if isMatched {
+				next++
+			}
+			if !isMatched {
 				keep = append(keep, e)
 			} else if m, ok := e.(map[string]any); ok && sa != nil {
 				delete(m, sa.Name)
@@ -583,15 +656,6 @@ func pathError(err error) error {
 		return BadRequest(InvalidPath, "%s", e.Detail)
 	}
 	return err
-}
-
-func containsInt(l []int, x int) bool {
-	for _, v := range l {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // elementFromFilter builds a new element from `sub eq value` terms joined

@@ -74,7 +74,31 @@ func splitList(s string) []string {
 	return out
 }
 
-type attrRef struct{ top, sub string }
+type attrRef struct {
+	top, sub string
+	// none says sub is a sub-attribute the multi-valued attribute top
+	// doesn't have, so the name selects (or excludes) nothing.
+	none bool
+}
+
+// refs resolves the names of a projection once each: a name given twice
+// (in any case) or one naming a sub-attribute that doesn't exist selects
+// nothing more, so each attribute's elements are walked at most once per
+// distinct sub-attribute of the schema, however many names the query
+// string holds.
+func refs(rt *ResourceType, names []string) []attrRef {
+	out := make([]attrRef, 0, len(names))
+	seen := make(map[attrRef]bool, len(names))
+	for _, n := range names {
+		r := ref(rt, n)
+		if r.none || seen[r] {
+			continue
+		}
+		seen[r] = true
+		out = append(out, r)
+	}
+	return out
+}
 
 // ref resolves a projection name such as "name.givenName",
 // "emails[type eq \"work\"]" or "urn:...:enterprise:2.0:User:department"
@@ -117,6 +141,8 @@ func ref(rt *ResourceType, name string) attrRef {
 	if sub != "" {
 		if sa := a.Sub(sub); sa != nil {
 			sub = sa.Name
+		} else if a.MultiValued && a.Type == TypeComplex {
+			return attrRef{top: a.Name, sub: sub, none: true}
 		}
 	}
 	return attrRef{top: a.Name, sub: sub}
@@ -156,8 +182,7 @@ func (p Projection) Names(rt *ResourceType, attr string) bool {
 func (p Projection) Apply(rt *ResourceType, out map[string]any) map[string]any {
 	if len(p.Attributes) > 0 {
 		res := map[string]any{"schemas": out["schemas"], "id": out["id"]}
-		for _, n := range p.Attributes {
-			r := ref(rt, n)
+		for _, r := range refs(rt, p.Attributes) {
 			v, ok := out[r.top]
 			if !ok || r.top == "" {
 				continue
@@ -193,8 +218,7 @@ func (p Projection) Apply(rt *ResourceType, out map[string]any) map[string]any {
 	for k, v := range out {
 		res[k] = v
 	}
-	for _, n := range p.Excluded {
-		r := ref(rt, n)
+	for _, r := range refs(rt, p.Excluded) {
 		if r.top == "id" || r.top == "schemas" || r.top == "" {
 			continue
 		}

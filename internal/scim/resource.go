@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Resource is a SCIM resource in canonical form: attributes of the core
@@ -17,8 +18,22 @@ import (
 type Resource map[string]any
 
 // DecodeObject parses a request body as one JSON object. Numbers are kept
-// as json.Number so integers and decimals round-trip exactly.
+// as json.Number so integers and decimals round-trip exactly. A string
+// that isn't Unicode text (bytes that aren't UTF-8, a lone surrogate
+// escape) is a 400 invalidValue naming where it is, rather than the
+// U+FFFD the JSON decoder would silently store in its place.
 func DecodeObject(body []byte) (map[string]any, error) {
+	m, err := decodeObject(body)
+	if err != nil {
+		return nil, err
+	}
+	if te := CheckText(body); te != nil {
+		return nil, BadRequest(InvalidValue, "%s; send text as UTF-8", te.Error())
+	}
+	return m, nil
+}
+
+func decodeObject(body []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -70,18 +85,51 @@ func keysOf(m map[string]any, where string) ([]string, error) {
 		return keys, nil
 	}
 	sort.Strings(keys)
+	twice := func(prev, k string) error {
+		if where != "" {
+			where = " in " + where
+		}
+		return BadRequest(InvalidValue, "attribute %q is given twice%s (as %q and %q); attribute names are case-insensitive", k, where, prev, k)
+	}
+	if len(keys) <= 8 {
+		// An element of a multi-valued attribute has a few keys: comparing
+		// them pairwise is cheaper than a map per element.
+		for i, k := range keys {
+			for _, prev := range keys[:i] {
+				if strings.EqualFold(prev, k) {
+					return nil, twice(prev, k)
+				}
+			}
+		}
+		return keys, nil
+	}
 	seen := make(map[string]string, len(keys))
 	for _, k := range keys {
-		f := strings.ToLower(k)
+		f := foldKey(k)
 		if prev, dup := seen[f]; dup {
-			if where != "" {
-				where = " in " + where
-			}
-			return nil, BadRequest(InvalidValue, "attribute %q is given twice%s (as %q and %q); attribute names are case-insensitive", k, where, prev, k)
+			return nil, twice(prev, k)
 		}
 		seen[f] = k
 	}
 	return keys, nil
+}
+
+// foldKey maps s to a key that two strings share exactly when
+// strings.EqualFold says they are equal (how attribute names are matched):
+// each rune becomes the least rune of its simple case-folding orbit, so
+// "K", "k" and the Kelvin sign "K" are one key, as are "s" and "ſ",
+// which strings.ToLower would keep apart.
+func foldKey(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
 }
 
 // setTop places one top-level key of a request body into r.
@@ -220,15 +268,38 @@ func NormValue(a *Attribute, v any) (any, error) {
 	if !ok {
 		list = []any{v} // a lone value for a multi-valued attribute
 	}
+	if err := checkValueCount(a, len(list)); err != nil {
+		return nil, err
+	}
+	return normList(a, list)
+}
+
+// normList normalises the values of a multi-valued attribute and drops
+// repeats (equalValues: the first of equal values stays, in place), in
+// O(n) expected time: a long list is deduplicated through a hash index,
+// not by comparing each value with those before it.
+func normList(a *Attribute, list []any) (any, error) {
 	out := make([]any, 0, len(list))
+	var seen *valueIndex
+	if len(list) > linearBelow {
+		seen = newValueIndex(len(list))
+	}
 	for _, e := range list {
 		ne, err := normSingle(a, e)
 		if err != nil {
 			return nil, err
 		}
-		if ne != nil && !containsEqual(out, ne) {
-			out = append(out, ne)
+		if ne == nil {
+			continue
 		}
+		if seen != nil {
+			if _, isNew := seen.addFirst(ne, len(out)); !isNew {
+				continue
+			}
+		} else if containsEqual(out, ne) {
+			continue
+		}
+		out = append(out, ne)
 	}
 	if len(out) == 0 {
 		return nil, nil
