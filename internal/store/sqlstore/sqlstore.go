@@ -188,16 +188,19 @@ type reader struct {
 }
 
 // stmt is the cached prepared statement for q (already rebound), bound to
-// the transaction when there is one; nil when not cached (yet).
-func (r reader) stmt(ctx context.Context, q string) *sql.Stmt {
+// the transaction when there is one; nil when not cached (yet). Call
+// release once the statement has run: until then the cache won't close
+// it (stmtcache.go).
+func (r reader) stmt(ctx context.Context, q string) (s *sql.Stmt, release func()) {
 	if r.stmts == nil {
-		return nil
+		return nil, noRelease
 	}
-	s := r.stmts.get(q)
+	s, release = r.stmts.get(q)
 	if s == nil || r.tx == nil {
-		return s
+		return s, release
 	}
-	return r.tx.StmtContext(ctx, s)
+	defer release() // the transaction's statement keeps its parent open
+	return r.tx.StmtContext(ctx, s), noRelease
 }
 
 func (r reader) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -207,8 +210,9 @@ func (r reader) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 	q = r.d.rebind(q)
 	var res sql.Result
 	var err error
-	if s := r.stmt(ctx, q); s != nil {
+	if s, release := r.stmt(ctx, q); s != nil {
 		res, err = s.ExecContext(ctx, args...)
+		release()
 	} else {
 		res, err = r.q.ExecContext(ctx, q, args...)
 	}
@@ -223,7 +227,8 @@ func (r reader) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 		ctx = context.WithoutCancel(ctx)
 	}
 	q = r.d.rebind(q)
-	if s := r.stmt(ctx, q); s != nil {
+	if s, release := r.stmt(ctx, q); s != nil {
+		defer release()
 		return s.QueryContext(ctx, args...)
 	}
 	return r.q.QueryContext(ctx, q, args...)
@@ -234,7 +239,8 @@ func (r reader) row(ctx context.Context, q string, args ...any) *sql.Row {
 		ctx = context.WithoutCancel(ctx)
 	}
 	q = r.d.rebind(q)
-	if s := r.stmt(ctx, q); s != nil {
+	if s, release := r.stmt(ctx, q); s != nil {
+		defer release()
 		return s.QueryRowContext(ctx, args...)
 	}
 	return r.q.QueryRowContext(ctx, q, args...)
