@@ -204,12 +204,22 @@ func (l *signinLimiter) live(log attemptLog, key string, window time.Duration, n
 
 // limitError is the 429 of a sign-in limit.
 func limitError(wait time.Duration, msg string) error {
-	return &service.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", RetryAfter: max(wait, time.Second),
-		Message: fmt.Sprintf("%s; try again in %s", msg, roundUp(max(wait, time.Second)))}
+	wait = max(wait, time.Second)
+	return &service.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", RetryAfter: wait,
+		Message: fmt.Sprintf("%s; try again in %s", msg, humanWait(wait))}
 }
 
-func roundUp(d time.Duration) time.Duration {
-	return ((d + time.Second - 1) / time.Second) * time.Second
+// humanWait says a wait the way a person reads it: "1 second",
+// "42 seconds", "3 minutes" (rounded up).
+func humanWait(d time.Duration) string {
+	secs := int((d + time.Second - 1) / time.Second)
+	switch {
+	case secs == 1:
+		return "1 second"
+	case secs < 120:
+		return fmt.Sprintf("%d seconds", secs)
+	}
+	return fmt.Sprintf("%d minutes", (secs+59)/60)
 }
 
 // reserve counts one attempt as a failure on each of k's keys, unless a
@@ -377,11 +387,8 @@ func (g *passwordGate) acquire(ctx context.Context) (release func(), err error) 
 		return release, nil
 	case <-t.C:
 		return nil, errPasswordBusy
-	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, errPasswordBusy
-		}
-		return nil, ctx.Err()
+	case <-ctx.Done(): // out of time, or the client left: never a 500
+		return nil, errPasswordBusy
 	}
 }
 

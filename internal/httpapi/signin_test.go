@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -271,7 +270,7 @@ func TestPasswordGate(t *testing.T) {
 	g.wait = time.Hour
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := g.acquire(ctx); !errors.Is(err, context.Canceled) {
+	if _, err := g.acquire(ctx); err != errPasswordBusy {
 		t.Fatalf("cancelled request: %v", err)
 	}
 	ctx, cancel = context.WithDeadline(context.Background(), time.Now())
@@ -302,5 +301,20 @@ func TestPasswordGate(t *testing.T) {
 	}
 	if len(g.slots) != 0 || len(g.queued) != 0 {
 		t.Fatalf("slots %d queued %d after everyone left", len(g.slots), len(g.queued))
+	}
+}
+
+func TestSigninWaitMessage(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Millisecond: "1 second", time.Second: "1 second", 1500 * time.Millisecond: "2 seconds",
+		119 * time.Second: "119 seconds", 120 * time.Second: "2 minutes", 15*time.Minute - time.Second: "15 minutes",
+	} {
+		if got := humanWait(d); got != want {
+			t.Errorf("humanWait(%v) = %q, want %q", d, got, want)
+		}
+	}
+	e, _ := service.AsError(limitError(0, "too many"))
+	if e.RetryAfter != time.Second || e.Message != "too many; try again in 1 second" {
+		t.Fatalf("%+v", e)
 	}
 }
