@@ -97,6 +97,10 @@ type compiler struct {
 	attrs  filterAttrs
 	alias  string
 	teamID string
+	// pinned: the filter finds its rows through an index of the
+	// resource's own table (userName eq, id eq, …), so conditions on child
+	// rows are checked per row found (childOpen).
+	pinned bool
 	args   []any
 	sb     strings.Builder
 }
@@ -114,6 +118,7 @@ func compileFilter(d Dialect, attrs filterAttrs, alias, teamID string, rt *scim.
 		return "", nil, nil
 	}
 	c := newCompiler(d, attrs, alias, teamID, rt)
+	c.pinned = pinned(c.attrs, f)
 	c.sb.WriteString(" AND (")
 	if err := c.expr(f); err != nil {
 		return "", nil, err
@@ -267,7 +272,7 @@ func (c *compiler) compare(t filter.Compare) error {
 		if err := c.columnCond("x."+col.name, col, t.Op, t.Value, where); err != nil {
 			return err
 		}
-		c.sb.WriteString(")")
+		c.childClose()
 		return nil
 	case tg.attr.MultiValued:
 		return c.jsonMulti(tg, t)
@@ -287,12 +292,35 @@ func (c *compiler) compare(t filter.Compare) error {
 	return c.jsonCond(c.d.JSONValue(c.alias+".attrs", path), a, t.Op, t.Value, where)
 }
 
-// childOpen starts `alias.id IN (SELECT fk FROM child WHERE team_id = ? AND`.
-// A non-correlated IN lets the database drive the lookup from the child's
-// index instead of probing it once per row of the team.
+// childOpen starts a condition on a resource's child rows; the caller
+// writes the terms on x, then childClose.
+//
+// Alone, it is `alias.id IN (SELECT fk FROM child x WHERE team_id = ? AND`:
+// a non-correlated IN lets the database drive the lookup from the child's
+// index (groups.value eq: the group's rows; members.value eq: the user's)
+// instead of probing it once per row of the team. When the filter is
+// pinned by the resource's own index (userName eq … and groups.value eq
+// …), the IN would first list every match of the child condition, as many
+// as the team's largest group has members; the condition is then checked
+// on each row found instead, by a correlated count: unlike EXISTS, which
+// PostgreSQL turns into a join whose order it picks from statistics, a
+// scalar subquery stays a probe of the child's index per row.
 func (c *compiler) childOpen(ct *childTable) {
+	if c.pinned {
+		fmt.Fprintf(&c.sb, "(SELECT count(*) FROM %s x WHERE x.team_id = %s.team_id AND x.%s = %s.id AND ", ct.table, c.alias, ct.fk, c.alias)
+		return
+	}
 	fmt.Fprintf(&c.sb, "%s.id IN (SELECT x.%s FROM %s x WHERE x.team_id = ? AND ", c.alias, ct.fk, ct.table)
 	c.args = append(c.args, c.teamID)
+}
+
+// childClose ends what childOpen started.
+func (c *compiler) childClose() {
+	if c.pinned {
+		c.sb.WriteString(") > 0")
+		return
+	}
+	c.sb.WriteString(")")
 }
 
 // jsonMulti compares the elements of a multi-valued attribute stored in
@@ -333,7 +361,7 @@ func (c *compiler) valuePath(t filter.ValuePath) error {
 		}); err != nil {
 			return err
 		}
-		c.sb.WriteString(")")
+		c.childClose()
 		return nil
 	}
 	if tg.attr.Mutability == scim.ReadOnly {
@@ -652,6 +680,26 @@ func selective(attrs filterAttrs, f filter.Expr) bool {
 	case filter.ValuePath:
 		_, ok := attrs.child[strings.ToLower(t.Path.Name)]
 		return ok && valueEq(t.Filter)
+	}
+	return false
+}
+
+// pinned reports whether some conjunct at the top of f is an equality on
+// an indexed column of the resource's own table (id, userName, externalId,
+// displayName) with a value (eq null matches every row without one).
+func pinned(attrs filterAttrs, f filter.Expr) bool {
+	switch t := f.(type) {
+	case filter.And:
+		return pinned(attrs, t.Left) || pinned(attrs, t.Right)
+	case filter.Compare:
+		if t.Op != filter.Eq || t.Value.Kind == filter.Null || t.Path.Sub != "" || (t.Path.URN != "" && !strings.EqualFold(t.Path.URN, attrs.rt.Schema.ID)) {
+			return false
+		}
+		switch name := strings.ToLower(t.Path.Name); name {
+		case "id", "username", "externalid", "displayname":
+			_, ok := attrs.simple[name]
+			return ok
+		}
 	}
 	return false
 }

@@ -515,28 +515,21 @@ func prefixCols(alias, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
+// GroupsOfUser lists a user's groups by name (GroupsOfUsers for one).
 func (r reader) GroupsOfUser(ctx context.Context, teamID, userID string) ([]store.GroupRef, error) {
-	// Start from the user's memberships, not from the team's groups in
-	// name order (which the planner would pick to avoid a sort).
-	rows, err := r.query(ctx, `SELECT g.id, g.display_name FROM group_members m JOIN scim_groups g ON g.team_id = m.team_id AND g.id = m.group_id
-		WHERE m.team_id = ? AND m.user_id = ? ORDER BY `+r.d.unindexed("g.display_name_key")+`, `+r.d.unindexed("g.id"), teamID, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.GroupRef
-	for rows.Next() {
-		var g store.GroupRef
-		if err := rows.Scan(&g.GroupID, &g.Display); err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	m, err := r.GroupsOfUsers(ctx, teamID, []string{userID})
+	return m[userID], err
 }
 
-// GroupsOfUsers is GroupsOfUser for a page of users at once: one query
-// per 512 users instead of one per user.
+// GroupsOfUsers lists the groups of a page of users, each user's by name
+// then id: one query per 512 users.
+//
+// The query reads only the users' membership rows (group_members_user),
+// and each group's name by its primary key: with no join, no planner can
+// start from the team's groups and walk every membership of each (as
+// PostgreSQL did for a page of 100 users, and SQLite without statistics
+// for one). The order is made here: display_name_key is Fold(display_name),
+// and Go's string order is the byte order both backends sort by.
 func (r reader) GroupsOfUsers(ctx context.Context, teamID string, userIDs []string) (map[string][]store.GroupRef, error) {
 	out := make(map[string][]store.GroupRef, len(userIDs))
 	const chunk = 512
@@ -557,25 +550,38 @@ func (r reader) GroupsOfUsers(ctx context.Context, teamID string, userIDs []stri
 		for len(args) < n+1 {
 			args = append(args, "")
 		}
-		rows, err := r.query(ctx, `SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN scim_groups g ON g.team_id = m.team_id AND g.id = m.group_id
-			WHERE m.team_id = ? AND m.user_id IN (?`+strings.Repeat(", ?", n-1)+`)
-			ORDER BY `+r.d.unindexed("m.user_id")+`, `+r.d.unindexed("g.display_name_key")+`, `+r.d.unindexed("g.id"), args...)
+		rows, err := r.query(ctx, `SELECT m.user_id, m.group_id,
+			(SELECT g.display_name FROM scim_groups g WHERE g.team_id = m.team_id AND g.id = m.group_id)
+			FROM group_members m WHERE m.team_id = ? AND m.user_id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			var uid string
 			var g store.GroupRef
-			if err := rows.Scan(&uid, &g.GroupID, &g.Display); err != nil {
+			var display sql.NullString
+			if err := rows.Scan(&uid, &g.GroupID, &display); err != nil {
 				rows.Close()
 				return nil, err
 			}
+			if !display.Valid {
+				continue // a group deleted without its memberships: not a group
+			}
+			g.Display = display.String
 			out[uid] = append(out[uid], g)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
+	}
+	for _, refs := range out {
+		slices.SortFunc(refs, func(a, b store.GroupRef) int {
+			if c := strings.Compare(Fold(a.Display), Fold(b.Display)); c != 0 {
+				return c
+			}
+			return strings.Compare(a.GroupID, b.GroupID)
+		})
 	}
 	return out, nil
 }
@@ -739,9 +745,13 @@ func (r reader) RolesFromGroups(ctx context.Context, teamID, userID string) ([]s
 		AND gr.group_id IN (SELECT m.group_id FROM group_members m WHERE m.team_id = ? AND m.user_id = ?) ORDER BY gr.role`, teamID, teamID, userID)
 }
 
+// SoleMembers reads the group's rows, and counts each member's groups
+// through its own memberships: a member whose only group is this one. A
+// scalar subquery stays a probe per member, where NOT EXISTS would let
+// PostgreSQL hash every membership of the team instead.
 func (r reader) SoleMembers(ctx context.Context, teamID, groupID string) ([]string, error) {
 	return r.strings(ctx, `SELECT m.user_id FROM group_members m WHERE m.team_id = ? AND m.group_id = ?
-		AND NOT EXISTS (SELECT 1 FROM group_members o WHERE o.team_id = m.team_id AND o.user_id = m.user_id AND o.group_id <> m.group_id)
+		AND (SELECT count(*) FROM group_members o WHERE o.team_id = m.team_id AND o.user_id = m.user_id) = 1
 		ORDER BY m.user_id`, teamID, groupID)
 }
 
@@ -1008,8 +1018,22 @@ func (t *txStore) AddMembers(ctx context.Context, teamID, groupID string, userID
 	// overlapping members wait for each other instead of deadlocking.
 	userIDs = slices.Clone(userIDs)
 	slices.Sort(userIDs)
-	for _, id := range slices.Compact(userIDs) {
-		if _, err := t.exec(ctx, `INSERT INTO group_members (team_id, group_id, user_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, teamID, groupID, id); err != nil {
+	userIDs = slices.Compact(userIDs)
+	// Up to 256 rows a statement. The rows are padded to a power of two by
+	// repeating the last one (ON CONFLICT DO NOTHING skips the repeats), so
+	// the statement cache sees a handful of query texts.
+	const chunk = 256
+	for start := 0; start < len(userIDs); start += chunk {
+		part := userIDs[start:min(start+chunk, len(userIDs))]
+		n := 1
+		for n < len(part) {
+			n *= 2
+		}
+		args := make([]any, 0, 3*n)
+		for i := range n {
+			args = append(args, teamID, groupID, part[min(i, len(part)-1)])
+		}
+		if _, err := t.exec(ctx, `INSERT INTO group_members (team_id, group_id, user_id) VALUES (?, ?, ?)`+strings.Repeat(", (?, ?, ?)", n-1)+` ON CONFLICT DO NOTHING`, args...); err != nil {
 			return err
 		}
 	}
