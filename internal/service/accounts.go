@@ -352,6 +352,16 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next st
 	if err := checkNewPassword("new_password", next); err != nil {
 		return err
 	}
+	// The password work (check the current one, then hash the new one)
+	// happens before the write transaction, which then requires the hash
+	// it checked to be still in place.
+	cur, err := s.Store.Account(ctx, c.Account.ID)
+	if err != nil {
+		return err
+	}
+	if cur.PasswordHash != "" && !VerifyPassword(cur.PasswordHash, current) {
+		return &Error{Status: 403, Code: "forbidden", Field: "current_password", Message: "the current password is wrong"}
+	}
 	hash, err := HashPassword(next)
 	if err != nil {
 		return err
@@ -366,8 +376,8 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next st
 		if err != nil {
 			return err
 		}
-		if acc.PasswordHash != "" && !VerifyPassword(acc.PasswordHash, current) {
-			return &Error{Status: 403, Code: "forbidden", Field: "current_password", Message: "the current password is wrong"}
+		if acc.PasswordHash != cur.PasswordHash {
+			return Conflict("current_password", "your password was changed meanwhile; sign in again")
 		}
 		if err := tx.SetAccountPassword(ctx, acc.ID, hash, s.Now()); err != nil {
 			return err

@@ -198,22 +198,33 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 	if password == "" {
 		return out, BadRequest("password", "a password is required")
 	}
-	// The new password's hash is computed before the write transaction
-	// (argon2id is slow by design), and only for an email without an
-	// account: an existing account's password is checked, not replaced.
+	// argon2id is slow by design, so the password work happens before the
+	// write transaction: an existing account's password is checked (and
+	// the transaction then requires that hash to be unchanged), a new
+	// account's password is hashed.
 	d, err := s.Store.InviteByTokenHash(ctx, HashToken(token))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return out, err
 	}
-	newHash := ""
+	newHash, verified := "", ""
 	if err == nil {
-		if _, err := s.Store.AccountByEmail(ctx, d.Email); errors.Is(err, store.ErrNotFound) {
+		acc, err := s.Store.AccountByEmail(ctx, d.Email)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			if err := checkNewPassword("password", password); err != nil {
 				return out, err
 			}
 			if newHash, err = HashPassword(password); err != nil {
 				return out, err
 			}
+		case err != nil:
+			return out, err
+		case !VerifyPassword(acc.PasswordHash, password):
+			// An account without a password (a new team's admin before
+			// `team create` set one) can't be claimed by an invite either.
+			return out, ErrBadCredentials
+		default:
+			verified = acc.PasswordHash
 		}
 	}
 	err = s.Store.Tx(ctx, func(tx store.Tx) error {
@@ -245,10 +256,11 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 			}
 		case err != nil:
 			return err
-		case !VerifyPassword(acc.PasswordHash, password):
-			// An account without a password (a new team's admin before
-			// `team create` set one) can't be claimed by an invite either.
-			return ErrBadCredentials
+		case verified == "" || acc.PasswordHash != verified:
+			// Checked before the transaction against another hash (the
+			// password changed meanwhile, or the account appeared): the
+			// password given was never checked against this one.
+			return Conflict("password", "the account for %s changed while accepting; try again", d.Email)
 		}
 		a := AccountActor(acc, requestID, ip)
 		member, err := s.inviteMember(ctx, tx, team, d, acc)
