@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/postgres"
@@ -111,6 +112,7 @@ func newLargeGroupEnv(b *testing.B, n, big int) *largeGroupEnv {
 	ctx := context.Background()
 	var st store.Store
 	var err error
+	openedStores.Store(true) // so that TestMain runs the PostgreSQL pass
 	if onPostgres {
 		st, err = postgres.Open(ctx, pgtest.NewSchemaURL(b))
 	} else {
@@ -119,7 +121,8 @@ func newLargeGroupEnv(b *testing.B, n, big int) *largeGroupEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := testserver.Start(b, st, testserver.Options{})
+	// No per-team rate limit: the benchmark measures the requests' cost.
+	srv := testserver.Start(b, st, testserver.Options{Config: httpapi.Config{SCIMReadRate: -1, SCIMWriteRate: -1}})
 	a := service.Actor{Kind: "test"}
 	team, err := srv.Svc.CreateTeam(ctx, "Bench", "admin@bench.example", a)
 	if err != nil {

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/store/postgres"
 	"github.com/rosterhq/roster/internal/store/postgres/pgtest"
+	"github.com/rosterhq/roster/internal/store/sqlstore"
 	"github.com/rosterhq/roster/internal/store/sqlstore/plantest"
 )
 
@@ -111,6 +113,49 @@ func TestMembershipPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("analyzed", func(t *testing.T) { plantest.Check(t, s, pgPlanner, plantest.Calls) })
+	// pgx keeps statements prepared, and after five runs PostgreSQL may
+	// plan one for any arguments (a generic plan): the plan production
+	// runs most of the time.
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	generic := pgPlanner
+	generic.Replan = func(ctx context.Context, st sqlstore.Statement) (string, error) {
+		return genericPlan(ctx, conn, st)
+	}
+	t.Run("generic plans", func(t *testing.T) { plantest.Check(t, s, generic, plantest.Calls) })
+}
+
+// genericPlan is the plan PostgreSQL makes of st prepared, for any
+// arguments.
+func genericPlan(ctx context.Context, conn *sql.Conn, st sqlstore.Statement) (string, error) {
+	if _, err := conn.ExecContext(ctx, "PREPARE plantest_generic AS "+st.Query); err != nil {
+		return "", err
+	}
+	defer conn.ExecContext(ctx, "DEALLOCATE plantest_generic")
+	args := make([]string, len(st.Args))
+	for i, a := range st.Args {
+		switch v := a.(type) {
+		case string:
+			args[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		case int, int64:
+			args[i] = fmt.Sprint(v)
+		default:
+			return "", fmt.Errorf("argument %d: %T", i+1, a)
+		}
+	}
+	q := "EXPLAIN (FORMAT JSON) EXECUTE plantest_generic"
+	if len(args) > 0 {
+		q += "(" + strings.Join(args, ", ") + ")"
+	}
+	var plan string
+	err := conn.QueryRowContext(ctx, q).Scan(&plan)
+	return plan, err
 }
 
 // TestTextColumnsCollateC: every text column of the team tables has the

@@ -295,6 +295,9 @@ type Planner struct {
 	Read func(plan string) (uses []Use, problems []string)
 	// Index maps an Access's index name to the backend's.
 	Index func(name string) string
+	// Replan, when set, gives the plan Check reads instead of the one the
+	// Prefix gave (PostgreSQL's generic plan of a prepared statement).
+	Replan func(ctx context.Context, st sqlstore.Statement) (string, error)
 }
 
 // Check runs calls (Calls, or some of them) on s, built by Build, and
@@ -313,7 +316,13 @@ func Check(t *testing.T, s *sqlstore.Store, p Planner, calls []Call) {
 		}
 		found := map[Access]bool{}
 		var errs []string
-		for _, st := range stmts {
+		for i, st := range stmts {
+			if p.Replan != nil {
+				if stmts[i].Plan, err = p.Replan(ctx, st); err != nil {
+					t.Fatalf("%s: %v", c.Name, err)
+				}
+				st = stmts[i]
+			}
 			uses, problems := p.Read(st.Plan)
 			errs = append(errs, problems...)
 			for _, u := range uses {
