@@ -113,7 +113,7 @@ func readSQLitePlan(plan string) (uses []plantest.Use, problems []string) {
 // whether SQLite has statistics or not (ANALYZE, as PRAGMA optimize
 // would run it, on a team with a group of a tenth of its members).
 //
-// Under the race detector, SQLite (compiled to Go) runs some fifty times
+// Under the race detector, SQLite (compiled to Go) runs some twenty times
 // slower and the team is a quarter of the size: the plans are the same
 // (the test has no concurrency for the detector to check).
 func TestMembershipPlans(t *testing.T) {
