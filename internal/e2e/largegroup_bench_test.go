@@ -83,6 +83,14 @@ func (e *largeGroupEnv) probe(i int) store.User {
 }
 
 func (e *largeGroupEnv) expect(b *testing.B, method, path string, body []byte, want string) {
+	if got := e.do(b, method, path, body, http.StatusOK); !bytes.Contains(got, []byte(want)) {
+		b.Fatalf("%s %s: %.300s lacks %s", method, path, got, want)
+	}
+}
+
+// do sends one SCIM request and returns its body, failing unless the
+// answer has status want.
+func (e *largeGroupEnv) do(b *testing.B, method, path string, body []byte, want int) []byte {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -101,9 +109,10 @@ func (e *largeGroupEnv) expect(b *testing.B, method, path string, body []byte, w
 	}
 	got, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK || !bytes.Contains(got, []byte(want)) {
+	if err != nil || resp.StatusCode != want {
 		b.Fatalf("%s %s: %d %v\n%.300s", method, path, resp.StatusCode, err, got)
 	}
+	return got
 }
 
 // newLargeGroupEnv starts a server whose team has n members, each in two
