@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -236,7 +237,7 @@ func (c *Console) wrap(h handler, act service.Action, inTeam bool) http.Handler 
 		p := &page{r: r, Status: http.StatusOK}
 		caller, csrf, err := c.auth.Session(r)
 		if err != nil {
-			if e, ok := service.AsError(err); ok && e.Status == http.StatusUnauthorized {
+			if e, ok := service.AsError(err); ok && e.Kind == service.KindUnauthenticated {
 				next := r.URL.RequestURI()
 				if r.Method != http.MethodGet {
 					next = r.Referer()
@@ -257,7 +258,7 @@ func (c *Console) wrap(h handler, act service.Action, inTeam bool) http.Handler 
 				got = r.PostFormValue(CSRFField)
 			}
 			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(csrf)) != 1 {
-				c.fail(w, r, p, &service.Error{Status: http.StatusForbidden, Code: "csrf",
+				c.fail(w, r, p, &service.Error{Kind: service.KindForbidden,
 					Message: "This form has expired or did not come from this console (missing or wrong CSRF token). Go back, reload the page and try again."})
 				return
 			}
@@ -310,8 +311,8 @@ func errorInfo(err error) (int, string) {
 	if errors.Is(err, service.ErrBadCredentials) {
 		return http.StatusUnauthorized, "Wrong email or password."
 	}
-	if e, ok := service.AsError(err); ok {
-		return e.Status, e.Message
+	if e, ok := service.AsError(err); ok && e.Kind != service.KindInternal {
+		return httpx.Status(e.Kind), e.Message
 	}
 	if errors.Is(err, service.ErrTeamNotFound) {
 		return http.StatusNotFound, err.Error()

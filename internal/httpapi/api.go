@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/service"
 )
@@ -103,7 +104,7 @@ func (s *Server) apiNoRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allowed) > 0 {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		s.writeAPIError(w, r, &service.Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+		s.writeAPIError(w, r, &apiError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
 			Message: fmt.Sprintf("method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allowed, ", "))})
 		return
 	}
@@ -196,7 +197,7 @@ func (s *Server) apiAuthenticate(r *http.Request) (service.Caller, error) {
 	default:
 		got := r.Header.Get(CSRFHeader)
 		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
-			return service.Caller{}, &service.Error{Status: http.StatusForbidden, Code: "csrf", Message: "missing or wrong " + CSRFHeader + " header: send the csrf_token the sign-in returned"}
+			return service.Caller{}, &apiError{Status: http.StatusForbidden, Code: "csrf", Message: "missing or wrong " + CSRFHeader + " header: send the csrf_token the sign-in returned"}
 		}
 	}
 	return service.Caller{Account: acc, Actor: service.AccountActor(acc, RequestID(ctx), ip), SessionHash: sess.TokenHash}, nil
@@ -205,20 +206,7 @@ func (s *Server) apiAuthenticate(r *http.Request) (service.Caller, error) {
 // writeAPIError writes an admin API error. A *service.Error goes to the
 // client as it is; anything unknown is a 500 whose cause is only logged.
 func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := service.AsError(err)
-	var se *scim.Error
-	var mbe *http.MaxBytesError
-	switch {
-	case ok:
-	case errors.Is(err, service.ErrTeamNotFound):
-		e = service.NotFound("%s", err.Error())
-	case errors.As(err, &mbe):
-		e = &service.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", mbe.Limit)}
-	case errors.As(err, &se) && se.Status < 500:
-		e = &service.Error{Status: se.Status, Code: "error", Message: se.Detail}
-	default:
-		e = &service.Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
-	}
+	e := toAPIError(err)
 	if e.Status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "status", e.Status, "err", err.Error())
 	} else {
@@ -235,6 +223,48 @@ func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error
 		body["field"] = e.Field
 	}
 	writeAPIJSON(w, e.Status, map[string]any{"error": body})
+}
+
+// apiError is a refusal as the admin API writes it. The edge makes some
+// itself (CSRF, 405, 415); toAPIError makes the rest from domain errors.
+type apiError struct {
+	Status     int
+	Code       string
+	Message    string
+	Field      string
+	RetryAfter time.Duration
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+// apiCodes are the admin API's machine codes of the kinds of domain error.
+var apiCodes = map[service.Kind]string{
+	service.KindInvalid: "bad_request", service.KindUnauthenticated: "unauthorized", service.KindForbidden: "forbidden",
+	service.KindNotFound: "not_found", service.KindConflict: "conflict", service.KindGone: "gone",
+	service.KindPreconditionFailed: "precondition_failed", service.KindTooLarge: "too_large",
+	service.KindRateLimited: "too_many_requests", service.KindUnavailable: "unavailable", service.KindInternal: "internal",
+}
+
+// toAPIError is where domain errors become admin API errors: the kind
+// gives the status and code; an unknown error is a 500 whose cause is
+// only logged.
+func toAPIError(err error) *apiError {
+	var ae *apiError
+	var mbe *http.MaxBytesError
+	var se *scim.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	if e, ok := service.AsError(err); ok && e.Kind != service.KindInternal {
+		return &apiError{Status: httpx.Status(e.Kind), Code: apiCodes[e.Kind], Message: e.Message, Field: e.Field, RetryAfter: e.RetryAfter}
+	}
+	switch {
+	case errors.As(err, &mbe):
+		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: fmt.Sprintf("the request body is over %d bytes", mbe.Limit)}
+	case errors.As(err, &se) && se.Status < 500:
+		return &apiError{Status: se.Status, Code: "error", Message: se.Detail}
+	}
+	return &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
 }
 
 func writeAPIJSON(w http.ResponseWriter, status int, v any) {
@@ -254,7 +284,7 @@ func writeAPIJSON(w http.ResponseWriter, status int, v any) {
 func decodeAPIBody(r *http.Request, v any) error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/json" {
-		return &service.Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send the body as JSON with Content-Type: application/json"}
+		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send the body as JSON with Content-Type: application/json"}
 	}
 	rd, raw, err := readAPIBody(r)
 	if err != nil {

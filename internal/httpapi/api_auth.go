@@ -157,7 +157,7 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request, token, pas
 		return err
 	}, func(err error) bool {
 		e, ok := service.AsError(err)
-		return isBadCredentials(err) || ok && (e.Status == http.StatusNotFound || e.Status == http.StatusGone)
+		return isBadCredentials(err) || ok && (e.Kind == service.KindNotFound || e.Kind == service.KindGone)
 	})
 	if isBadCredentials(err) {
 		return service.AcceptResult{}, service.Unauthorized("an account with this email already exists: accept with its password")
@@ -210,7 +210,7 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, c *se
 		return s.svc.ChangePassword(r.Context(), *c, body.Current, body.New)
 	}, func(err error) bool {
 		e, ok := service.AsError(err)
-		return ok && e.Status == http.StatusForbidden && e.Field == "current_password"
+		return ok && e.Kind == service.KindForbidden && e.Field == "current_password"
 	})
 	if err != nil {
 		return err

@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/scim"
+	"github.com/rosterhq/roster/internal/service"
 )
 
 // handler is an HTTP handler that returns its error instead of writing it.
@@ -28,10 +30,7 @@ func (s *Server) serve(h handler) http.Handler {
 // writeError writes a SCIM error. A *scim.Error's Detail goes to the
 // client; anything else is an internal error whose cause is only logged.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var se *scim.Error
-	if !errors.As(err, &se) {
-		se = &scim.Error{Status: http.StatusInternalServerError, Detail: "internal error", Cause: err}
-	}
+	se := toSCIMError(err)
 	provNoteError(r, se) // provlog.go
 	if se.Status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "status", se.Status, "err", se.Error())
@@ -42,6 +41,25 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="roster-scim"`)
 	}
 	writeJSON(w, se.Status, se)
+}
+
+// toSCIMError is where domain errors become SCIM errors (RFC 7644
+// §3.12): the kind gives the status, the message is the detail, the
+// cause is only logged. The edge's own refusals (no route, 405, 413) are
+// SCIM errors already.
+func toSCIMError(err error) *scim.Error {
+	var se *scim.Error
+	if errors.As(err, &se) {
+		return se
+	}
+	if e, ok := service.AsError(err); ok {
+		status := httpx.Status(e.Kind)
+		if status >= 500 && e.Kind == service.KindInternal {
+			return &scim.Error{Status: status, Detail: "internal error", Cause: err}
+		}
+		return &scim.Error{Status: status, ScimType: e.SCIMType, Detail: e.Message, Cause: e.Cause}
+	}
+	return &scim.Error{Status: http.StatusInternalServerError, Detail: "internal error", Cause: err}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

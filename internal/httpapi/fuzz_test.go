@@ -427,7 +427,7 @@ func FuzzLogQuery(f *testing.F) {
 				return true
 			}
 			e, ok := service.AsError(err)
-			if !ok || e.Status != http.StatusBadRequest || !params[e.Field] || e.Message == "" {
+			if !ok || e.Kind != service.KindInvalid || !params[e.Field] || e.Message == "" {
 				t.Fatalf("%q: error %v (%T), want a 400 naming a parameter", rawQuery, err, err)
 			}
 			return false

@@ -38,12 +38,12 @@ func (s *Server) authed(h handler) http.Handler {
 			return err
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
-		if r.Method != http.MethodGet {
-			ctx = service.WithIfMatch(ctx, r.Header.Get("If-Match"))
-		}
 		return h(w, r.WithContext(ctx))
 	})
 }
+
+// ifMatch is the request's If-Match precondition, for the write it guards.
+func ifMatch(r *http.Request) string { return r.Header.Get("If-Match") }
 
 // bearerToken reads "Authorization: Bearer <key>". Okta's header-token
 // mode may send the key bare, without the scheme, so that is accepted too.
@@ -379,7 +379,7 @@ func (s *Server) userHandlers() resourceHandlers {
 			if err != nil {
 				return err
 			}
-			v, err := s.svc.ReplaceUser(r.Context(), principal(r), s.actor(r), r.PathValue("id"), body)
+			v, err := s.svc.ReplaceUser(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ifMatch(r), body)
 			if err != nil {
 				return err
 			}
@@ -390,14 +390,14 @@ func (s *Server) userHandlers() resourceHandlers {
 			if err != nil {
 				return err
 			}
-			v, err := s.svc.PatchUser(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ops)
+			v, err := s.svc.PatchUser(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ifMatch(r), ops)
 			if err != nil {
 				return err
 			}
 			return s.userWithGroups(w, r, v)
 		},
 		delete: func(w http.ResponseWriter, r *http.Request) error {
-			if err := s.svc.DeleteUser(r.Context(), principal(r), s.actor(r), r.PathValue("id")); err != nil {
+			if err := s.svc.DeleteUser(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ifMatch(r)); err != nil {
 				return err
 			}
 			w.WriteHeader(http.StatusNoContent)
@@ -479,7 +479,7 @@ func (s *Server) groupHandlers() resourceHandlers {
 			if err != nil {
 				return err
 			}
-			v, err := s.svc.ReplaceGroup(r.Context(), principal(r), s.actor(r), r.PathValue("id"), body)
+			v, err := s.svc.ReplaceGroup(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ifMatch(r), body)
 			if err != nil {
 				return err
 			}
@@ -490,7 +490,7 @@ func (s *Server) groupHandlers() resourceHandlers {
 			if err != nil {
 				return err
 			}
-			v, err := s.svc.PatchGroup(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ops, false)
+			v, err := s.svc.PatchGroup(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ifMatch(r), ops, false)
 			if err != nil {
 				return err
 			}
@@ -518,7 +518,7 @@ func (s *Server) groupHandlers() resourceHandlers {
 			return s.respond(w, r, http.StatusOK, rt, s.renderGroup(r, v))
 		},
 		delete: func(w http.ResponseWriter, r *http.Request) error {
-			if err := s.svc.DeleteGroup(r.Context(), principal(r), s.actor(r), r.PathValue("id")); err != nil {
+			if err := s.svc.DeleteGroup(r.Context(), principal(r), s.actor(r), r.PathValue("id"), ifMatch(r)); err != nil {
 				return err
 			}
 			w.WriteHeader(http.StatusNoContent)

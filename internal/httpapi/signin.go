@@ -205,8 +205,7 @@ func (l *signinLimiter) live(log attemptLog, key string, window time.Duration, n
 // limitError is the 429 of a sign-in limit.
 func limitError(wait time.Duration, msg string) error {
 	wait = max(wait, time.Second)
-	return &service.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", RetryAfter: wait,
-		Message: fmt.Sprintf("%s; try again in %s", msg, humanWait(wait))}
+	return service.RateLimited(wait, "%s; try again in %s", msg, humanWait(wait))
 }
 
 // humanWait says a wait the way a person reads it: "1 second",
@@ -363,8 +362,7 @@ func newPasswordGate(n int, wait time.Duration) *passwordGate {
 }
 
 // errPasswordBusy is the 429 of a full gate.
-var errPasswordBusy = &service.Error{Status: http.StatusTooManyRequests, Code: "too_many_requests", RetryAfter: time.Second,
-	Message: "the server is busy checking other sign-ins; try again in a second"}
+var errPasswordBusy = service.RateLimited(time.Second, "the server is busy checking other sign-ins; try again in a second")
 
 // acquire takes a slot, waiting at most g.wait; release gives it back.
 func (g *passwordGate) acquire(ctx context.Context) (release func(), err error) {

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -50,7 +49,7 @@ func mustRefuse(t *testing.T, l *signinLimiter, account, ip string, wait time.Du
 	t.Helper()
 	_, err := l.reserve(keysFor(account, ip))
 	e, ok := service.AsError(err)
-	if !ok || e.Status != http.StatusTooManyRequests || e.RetryAfter != wait || !strings.Contains(e.Message, msg) {
+	if !ok || e.Kind != service.KindRateLimited || e.RetryAfter != wait || !strings.Contains(e.Message, msg) {
 		t.Fatalf("reserve(%q, %s) = %v (retry after %v), want 429 after %v with %q", account, ip, err, func() any {
 			if ok {
 				return e.RetryAfter
@@ -263,7 +262,7 @@ func TestPasswordGate(t *testing.T) {
 	if _, err := g.acquire(context.Background()); err != errPasswordBusy {
 		t.Fatalf("no wait: %v", err)
 	}
-	if errPasswordBusy.Status != http.StatusTooManyRequests || errPasswordBusy.RetryAfter != time.Second {
+	if errPasswordBusy.Kind != service.KindRateLimited || errPasswordBusy.RetryAfter != time.Second {
 		t.Fatalf("busy is %+v", errPasswordBusy)
 	}
 

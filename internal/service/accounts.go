@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -360,7 +359,7 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next st
 		return err
 	}
 	if cur.PasswordHash != "" && !VerifyPassword(cur.PasswordHash, current) {
-		return &Error{Status: 403, Code: "forbidden", Field: "current_password", Message: "the current password is wrong"}
+		return &Error{Kind: KindForbidden, Field: "current_password", Message: "the current password is wrong"}
 	}
 	hash, err := HashPassword(next)
 	if err != nil {
@@ -560,39 +559,7 @@ func (s *Service) SetupAdminAccount(ctx context.Context, team store.Team, a Acto
 	return pw, nil
 }
 
-// adminError turns store and SCIM errors met by the admin API into its
-// own: a not-found stays generic, a *scim.Error keeps its status and
-// detail (seat limits), anything else is internal.
-func adminError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := AsError(err); ok {
-		return err
-	}
-	var se *scim.Error
-	if errors.As(err, &se) && se.Status < 500 {
-		return &Error{Status: se.Status, Code: codeFor(se.Status), Message: se.Detail}
-	}
-	return err
-}
-
-func codeFor(status int) string {
-	switch status {
-	case 400:
-		return "bad_request"
-	case 401:
-		return "unauthorized"
-	case 403:
-		return "forbidden"
-	case 404:
-		return "not_found"
-	case 409:
-		return "conflict"
-	case 410:
-		return "gone"
-	case 429:
-		return "too_many_requests"
-	}
-	return "error"
-}
+// adminError is the last step of the admin-side methods: the SCIM core's
+// refusals become domain errors; anything else unknown stays as it is, an
+// internal error for the edge, its cause only logged.
+func adminError(err error) error { return FromSCIM(err) }

@@ -1,13 +1,10 @@
 package service
 
 import (
-	"context"
 	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -32,46 +29,28 @@ func ETagMatches(header string, version int64) bool {
 	return false
 }
 
-type ifMatchKey struct{}
-
-// WithIfMatch carries a request's If-Match header to the write it guards.
-// It travels in the context because it is request metadata, like the
-// deadline, and most writes have none.
-func WithIfMatch(ctx context.Context, header string) context.Context {
-	if header == "" {
-		return ctx
-	}
-	return context.WithValue(ctx, ifMatchKey{}, header)
-}
-
-func ifMatch(ctx context.Context) string {
-	s, _ := ctx.Value(ifMatchKey{}).(string)
-	return s
-}
-
-// checkIfMatch fails with 412 when the request's If-Match names another
-// version than the stored one.
-func checkIfMatch(ctx context.Context, kind string, version int64) error {
-	h := ifMatch(ctx)
-	if h == "" || ETagMatches(h, version) {
+// checkIfMatch refuses (412) a write whose If-Match names another version
+// than the stored one; ifMatch is the request's If-Match ("" for none).
+func checkIfMatch(ifMatch, kind string, version int64) error {
+	if ifMatch == "" || ETagMatches(ifMatch, version) {
 		return nil
 	}
-	return scim.Errorf(http.StatusPreconditionFailed, "", "the %s changed: its version is now %s, and If-Match asked for %s; read it again and retry", kind, ETag(version), h)
+	return Errorf(KindPreconditionFailed, "", "the %s changed: its version is now %s, and If-Match asked for %s; read it again and retry", kind, ETag(version), ifMatch)
 }
 
 // retryStale reruns a read-modify-write transaction that lost a race with
 // another writer (possible on PostgreSQL under READ COMMITTED). A write
 // guarded by If-Match isn't retried: the client asked to fail instead,
 // and gets 412.
-func retryStale(ctx context.Context, kind string, fn func() error) error {
+func retryStale(ifMatch, kind string, fn func() error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = fn()
 		if !errors.Is(err, store.ErrStale) {
 			return err
 		}
-		if ifMatch(ctx) != "" {
-			return scim.Errorf(http.StatusPreconditionFailed, "", "the %s was changed by another request; read it again and retry", kind)
+		if ifMatch != "" {
+			return Errorf(KindPreconditionFailed, "", "the %s was changed by another request; read it again and retry", kind)
 		}
 	}
 	return err

@@ -3,8 +3,6 @@ package service
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,7 +40,7 @@ func FuzzDecodeCursor(f *testing.F) {
 			c, err := DecodeCursor(s)
 			if err != nil {
 				e, ok := AsError(err)
-				if !ok || e.Status != http.StatusBadRequest || e.Field != "cursor" || c != nil {
+				if !ok || e.Kind != KindInvalid || e.Field != "cursor" || c != nil {
 					t.Fatalf("DecodeCursor(%q) = %v, %v (%T), want a 400 for the cursor", s, c, err, err)
 				}
 				continue
@@ -74,7 +72,7 @@ func FuzzParseStatusFilter(f *testing.F) {
 		lo, hi, err := ParseStatusFilter(s)
 		if err != nil {
 			e, ok := AsError(err)
-			if !ok || e.Status != http.StatusBadRequest || e.Field != "status" || lo != 0 || hi != 0 {
+			if !ok || e.Kind != KindInvalid || e.Field != "status" || lo != 0 || hi != 0 {
 				t.Fatalf("ParseStatusFilter(%q) = %d, %d, %v (%T), want a 400 for status", s, lo, hi, err, err)
 			}
 			return
@@ -175,9 +173,9 @@ func FuzzResourceRecord(f *testing.F) {
 
 func wantInvalidValue(t *testing.T, err error) {
 	t.Helper()
-	var e *scim.Error
-	if !errors.As(err, &e) || e.Status != http.StatusBadRequest || e.ScimType != scim.InvalidValue || e.Detail == "" {
-		t.Fatalf("error %v (%T), want a SCIM 400 invalidValue", err, err)
+	e, ok := AsError(FromSCIM(err))
+	if !ok || e.Kind != KindInvalid || e.SCIMType != scim.InvalidValue || e.Message == "" {
+		t.Fatalf("error %v (%T), want an invalid value (SCIM invalidValue)", err, err)
 	}
 }
 

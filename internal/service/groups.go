@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 
 	"github.com/rosterhq/roster/internal/scim"
@@ -34,7 +33,7 @@ func fillGroup(g *store.Group, res scim.Resource) error {
 	delete(res, "members")
 	g.DisplayName = strings.TrimSpace(res.String("displayName"))
 	if g.DisplayName == "" {
-		return scim.BadRequest(scim.InvalidValue, "displayName is required")
+		return scimErr(KindInvalid, scim.InvalidValue, "displayName is required")
 	}
 	g.ExternalID = res.String("externalId")
 	b, err := json.Marshal(res)
@@ -55,7 +54,7 @@ func memberIDs(v any) ([]string, error) {
 		m, _ := e.(map[string]any)
 		id, _ := m["value"].(string)
 		if id == "" {
-			return nil, scim.BadRequest(scim.InvalidValue, "every member needs a \"value\" with the member's id")
+			return nil, scimErr(KindInvalid, scim.InvalidValue, "every member needs a \"value\" with the member's id")
 		}
 		ids = append(ids, id)
 	}
@@ -74,7 +73,7 @@ func checkMembers(ctx context.Context, tx store.Tx, teamID string, ids []string)
 	}
 	for _, id := range ids {
 		if !found[id] {
-			return scim.BadRequest(scim.InvalidValue, "member %q is not a user of this team", id)
+			return scimErr(KindInvalid, scim.InvalidValue, "member %q is not a user of this team", id)
 		}
 	}
 	return nil
@@ -82,7 +81,7 @@ func checkMembers(ctx context.Context, tx store.Tx, teamID string, ids []string)
 
 func conflictGroup(err error, name string) error {
 	if errors.Is(err, store.ErrConflict) {
-		return scim.Errorf(http.StatusConflict, scim.Uniqueness, "a group with displayName %q already exists in this team", name)
+		return scimErr(KindConflict, scim.Uniqueness, "a group with displayName %q already exists in this team", name)
 	}
 	return err
 }
@@ -116,7 +115,7 @@ func (s *Service) CreateGroup(ctx context.Context, p Principal, a Actor, body ma
 		return s.audit(ctx, tx, p.Team.ID, a, "group.create", "group", g.ID, map[string]any{"displayName": g.DisplayName, "members": len(ids)})
 	})
 	if err != nil {
-		return GroupView{}, storeError(err, "group", g.ID)
+		return GroupView{}, domainError(err, "group", g.ID)
 	}
 	return s.GetGroup(ctx, p, g.ID, true)
 }
@@ -125,15 +124,15 @@ func (s *Service) CreateGroup(ctx context.Context, p Principal, a Actor, body ma
 func (s *Service) GetGroup(ctx context.Context, p Principal, id string, withMembers bool) (GroupView, error) {
 	g, err := s.Store.Group(ctx, p.Team.ID, id)
 	if err != nil {
-		return GroupView{}, storeError(err, "group", id)
+		return GroupView{}, domainError(err, "group", id)
 	}
 	v, err := groupView(g)
 	if err != nil {
-		return GroupView{}, storeError(err, "group", id)
+		return GroupView{}, domainError(err, "group", id)
 	}
 	if withMembers {
 		if v.Members, err = s.Store.Members(ctx, p.Team.ID, id); err != nil {
-			return GroupView{}, storeError(err, "group", id)
+			return GroupView{}, domainError(err, "group", id)
 		}
 		if v.Members == nil {
 			v.Members = []store.MemberRef{}
@@ -145,13 +144,13 @@ func (s *Service) GetGroup(ctx context.Context, p Principal, id string, withMemb
 // MemberCount counts a group's members.
 func (s *Service) MemberCount(ctx context.Context, p Principal, id string) (int, error) {
 	n, err := s.Store.MemberCount(ctx, p.Team.ID, id)
-	return n, storeError(err, "group", id)
+	return n, domainError(err, "group", id)
 }
 
 // MemberCountUpTo counts a group's members, but no further than limit.
 func (s *Service) MemberCountUpTo(ctx context.Context, p Principal, id string, limit int) (int, error) {
 	n, err := s.Store.MemberCountUpTo(ctx, p.Team.ID, id, limit)
-	return n, storeError(err, "group", id)
+	return n, domainError(err, "group", id)
 }
 
 // Members lists a group's members ([] for none).
@@ -160,24 +159,24 @@ func (s *Service) Members(ctx context.Context, p Principal, id string) ([]store.
 	if m == nil {
 		m = []store.MemberRef{}
 	}
-	return m, storeError(err, "group", id)
+	return m, domainError(err, "group", id)
 }
 
 // ListGroups lists one page of the team's groups.
 func (s *Service) ListGroups(ctx context.Context, p Principal, o ListOptions) ([]GroupView, int, error) {
 	groups, total, err := s.Store.ListGroups(ctx, p.Team.ID, o.query())
 	if err != nil {
-		return nil, 0, storeError(err, "group", "")
+		return nil, 0, domainError(err, "group", "")
 	}
 	out := make([]GroupView, 0, len(groups))
 	for _, g := range groups {
 		v, err := groupView(g)
 		if err != nil {
-			return nil, 0, storeError(err, "group", g.ID)
+			return nil, 0, domainError(err, "group", g.ID)
 		}
 		if o.WithRelated {
 			if v.Members, err = s.Store.Members(ctx, p.Team.ID, g.ID); err != nil {
-				return nil, 0, storeError(err, "group", g.ID)
+				return nil, 0, domainError(err, "group", g.ID)
 			}
 		}
 		out = append(out, v)
@@ -187,7 +186,7 @@ func (s *Service) ListGroups(ctx context.Context, p Principal, o ListOptions) ([
 
 // ReplaceGroup is PUT: the name and attributes are replaced, and so is the
 // membership, wholesale (Okta's AIW apps push groups this way).
-func (s *Service) ReplaceGroup(ctx context.Context, p Principal, a Actor, id string, body map[string]any) (GroupView, error) {
+func (s *Service) ReplaceGroup(ctx context.Context, p Principal, a Actor, id, ifMatch string, body map[string]any) (GroupView, error) {
 	res, err := scim.Normalize(scim.GroupType, body)
 	if err != nil {
 		return GroupView{}, err
@@ -196,7 +195,7 @@ func (s *Service) ReplaceGroup(ctx context.Context, p Principal, a Actor, id str
 	if err != nil {
 		return GroupView{}, err
 	}
-	_, err = s.updateGroup(ctx, p, a, id, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
+	_, err = s.updateGroup(ctx, p, a, id, ifMatch, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
 		grantsSA, err := s.guardGroupMembers(ctx, tx, p, *g, "replace the members of")
 		if err != nil {
 			return nil, err
@@ -229,12 +228,12 @@ func (s *Service) ReplaceGroup(ctx context.Context, p Principal, a Actor, id str
 // validated and deduplicated before the write transaction starts, so the
 // writer is held only for the rows it writes. All of it commits in one
 // transaction or not at all.
-func (s *Service) PatchGroup(ctx context.Context, p Principal, a Actor, id string, ops []scim.PatchOperation, withMembers bool) (GroupView, error) {
+func (s *Service) PatchGroup(ctx context.Context, p Principal, a Actor, id, ifMatch string, ops []scim.PatchOperation, withMembers bool) (GroupView, error) {
 	plan, err := planMemberOps(ops)
 	if err != nil {
 		return GroupView{}, err
 	}
-	g, err := s.updateGroup(ctx, p, a, id, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
+	g, err := s.updateGroup(ctx, p, a, id, ifMatch, func(tx store.Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
 		grantsSA := false
 		if len(plan.actions) > 0 {
 			var err error
@@ -264,7 +263,7 @@ func (s *Service) PatchGroup(ctx context.Context, p Principal, a Actor, id strin
 	// members, when asked for, are read again.
 	v, err := groupView(g)
 	if err != nil {
-		return GroupView{}, storeError(err, "group", id)
+		return GroupView{}, domainError(err, "group", id)
 	}
 	if withMembers {
 		if v.Members, err = s.Members(ctx, p, id); err != nil {
@@ -306,10 +305,12 @@ func opWhere(i int, op scim.PatchOperation) string {
 	return "operation " + itoa(n) + " (" + op.Op + " " + op.Path + ")"
 }
 
+// opError names the PATCH operation in a refusal of it.
 func opError(where string, err error) error {
-	var se *scim.Error
-	if errors.As(err, &se) {
-		return &scim.Error{Status: se.Status, ScimType: se.ScimType, Detail: where + ": " + se.Detail}
+	if e, ok := AsError(FromSCIM(err)); ok && e.Kind != KindInternal {
+		c := *e
+		c.Message = where + ": " + e.Message
+		return &c
 	}
 	return err
 }
@@ -394,7 +395,7 @@ func (plan *memberPlan) add(op scim.PatchOperation, where string) error {
 		return plan.members(op.Op, where, op.Value)
 	}
 	if op.Op != "remove" {
-		return scim.BadRequest(scim.InvalidPath, "members can only be added with path \"members\"; a value filter is only for remove")
+		return scimErr(KindInvalid, scim.InvalidPath, "members can only be added with path \"members\"; a value filter is only for remove")
 	}
 	if ids, ok := valueEqIDs(path.Filter); ok {
 		plan.actions = append(plan.actions, memberAction{kind: memberRemoveIDs, ids: ids, where: where})
@@ -474,15 +475,15 @@ func valueEqIDs(f filter.Expr) ([]string, bool) {
 	return nil, false
 }
 
-func (s *Service) updateGroup(ctx context.Context, p Principal, a Actor, id string, change func(store.Tx, *store.Group, scim.Resource) (scim.Resource, error)) (store.Group, error) {
+func (s *Service) updateGroup(ctx context.Context, p Principal, a Actor, id, ifMatch string, change func(store.Tx, *store.Group, scim.Resource) (scim.Resource, error)) (store.Group, error) {
 	var out store.Group
-	err := retryStale(ctx, "group", func() error {
+	err := retryStale(ifMatch, "group", func() error {
 		return s.Store.Tx(ctx, func(tx store.Tx) error {
 			g, err := tx.Group(ctx, p.Team.ID, id)
 			if err != nil {
 				return err
 			}
-			if err := checkIfMatch(ctx, "group", g.Version); err != nil {
+			if err := checkIfMatch(ifMatch, "group", g.Version); err != nil {
 				return err
 			}
 			cur, err := groupView(g)
@@ -506,18 +507,18 @@ func (s *Service) updateGroup(ctx context.Context, p Principal, a Actor, id stri
 			return s.audit(ctx, tx, p.Team.ID, a, "group.update", "group", id, map[string]any{"before": before, "displayName": g.DisplayName})
 		})
 	})
-	return out, storeError(err, "group", id)
+	return out, domainError(err, "group", id)
 }
 
 // DeleteGroup deletes a group and its memberships. Its members stay
 // members of the team.
-func (s *Service) DeleteGroup(ctx context.Context, p Principal, a Actor, id string) error {
+func (s *Service) DeleteGroup(ctx context.Context, p Principal, a Actor, id, ifMatch string) error {
 	err := s.Store.Tx(ctx, func(tx store.Tx) error {
 		g, err := tx.Group(ctx, p.Team.ID, id)
 		if err != nil {
 			return err
 		}
-		if err := checkIfMatch(ctx, "group", g.Version); err != nil {
+		if err := checkIfMatch(ifMatch, "group", g.Version); err != nil {
 			return err
 		}
 		grantsSA, err := s.guardGroupMembers(ctx, tx, p, g, "delete")
@@ -541,7 +542,7 @@ func (s *Service) DeleteGroup(ctx context.Context, p Principal, a Actor, id stri
 		}
 		return s.audit(ctx, tx, p.Team.ID, a, "group.delete", "group", id, map[string]any{"displayName": g.DisplayName})
 	})
-	return storeError(err, "group", id)
+	return domainError(err, "group", id)
 }
 
 func itoa(n int) string {

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"time"
 
@@ -278,10 +277,6 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 			"email": acc.Email, "role": d.Role, "member": member.ID, "account": acc.ID, "accountCreated": out.Created})
 	})
 	if err != nil {
-		var se *scim.Error
-		if errors.As(err, &se) && se.Status == http.StatusForbidden {
-			return AcceptResult{}, Forbidden("%s", se.Detail)
-		}
 		return AcceptResult{}, adminError(err)
 	}
 	return out, nil

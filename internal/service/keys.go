@@ -8,11 +8,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
-	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -121,7 +119,7 @@ type Principal struct {
 // team, for the provisioning log only; it grants nothing.
 func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal, error) {
 	unauthorized := func(detail string) error {
-		return &scim.Error{Status: http.StatusUnauthorized, Detail: detail}
+		return &Error{Kind: KindUnauthenticated, Message: detail}
 	}
 	if token == "" {
 		return Principal{}, unauthorized("missing credentials: send the team's SCIM API key as \"Authorization: Bearer <key>\"")
@@ -135,7 +133,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 		return Principal{}, unauthorized("invalid SCIM API key: no active key matches the bearer token")
 	}
 	if err != nil {
-		return Principal{}, storeError(err, "key", "")
+		return Principal{}, domainError(err, "key", "")
 	}
 	// The lookup already matched on the hash; comparing again in constant
 	// time keeps the check itself free of timing signal.
@@ -154,8 +152,8 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 		return refused, unauthorized(fmt.Sprintf("SCIM API key %q (%s…) expired; create a new key in Roster and paste it into the IdP", k.Name, k.Prefix))
 	}
 	if !team.SCIMEnabled {
-		return refused, &scim.Error{Status: http.StatusForbidden,
-			Detail: fmt.Sprintf("SCIM provisioning is disabled for team %q; a team admin can enable it (roster scim enable --team %s)", team.Name, team.Slug)}
+		return refused, &Error{Kind: KindForbidden,
+			Message: fmt.Sprintf("SCIM provisioning is disabled for team %q; a team admin can enable it (roster scim enable --team %s)", team.Name, team.Slug)}
 	}
 	s.touchKey(ctx, k, now, ip)
 	return Principal{Team: team, Key: k}, nil

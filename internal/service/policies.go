@@ -3,13 +3,11 @@ package service
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -52,7 +50,7 @@ func checkSeat(ctx context.Context, tx store.Tx, team store.Team, u store.User) 
 		return err
 	}
 	if used >= team.SeatLimit {
-		return scim.Errorf(http.StatusForbidden, "", "seat limit reached: team %q uses all %d of its seats, so %q can't be made active; a team admin can raise the limit (roster team policy --seat-limit) or deactivate members", team.Name, team.SeatLimit, u.UserName)
+		return Errorf(KindForbidden, "", "seat limit reached: team %q uses all %d of its seats, so %q can't be made active; a team admin can raise the limit (roster team policy --seat-limit) or deactivate members", team.Name, team.SeatLimit, u.UserName)
 	}
 	return nil
 }

@@ -9,14 +9,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
-	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -99,27 +95,4 @@ func (s *Service) audit(ctx context.Context, tx store.Tx, teamID string, a Actor
 		TeamID: teamID, ID: NewID(), At: s.Now(), Actor: a.String(), Action: action,
 		TargetType: targetType, TargetID: targetID, Detail: string(b), RequestID: a.RequestID, IP: a.IP,
 	})
-}
-
-// storeError maps storage errors to SCIM errors. Unknown errors stay
-// internal: the client sees a generic 500 and the cause is logged.
-func storeError(err error, kind, id string) error {
-	var uf *store.UnsupportedFilterError
-	var is *store.InvalidSortError
-	var se *scim.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &se):
-		return err
-	case errors.Is(err, store.ErrNotFound):
-		return scim.NotFound(kind, id)
-	case errors.As(err, &uf):
-		return scim.BadRequest(scim.InvalidFilter, "%s", uf.Reason)
-	case errors.As(err, &is):
-		return scim.BadRequest(scim.InvalidValue, "%s", is.Reason)
-	case errors.Is(err, context.DeadlineExceeded):
-		return &scim.Error{Status: http.StatusServiceUnavailable, Detail: "the request took too long; try again", Cause: err}
-	}
-	return &scim.Error{Status: http.StatusInternalServerError, Detail: "internal error", Cause: fmt.Errorf("%s %s: %w", kind, id, err)}
 }

@@ -2,14 +2,12 @@ package service
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/sqlite"
 )
@@ -91,11 +89,11 @@ func TestAuthenticate(t *testing.T) {
 		if err == nil {
 			return 200, ""
 		}
-		var se *scim.Error
-		if !errors.As(err, &se) {
-			t.Fatalf("non-SCIM error %v", err)
+		e, ok := AsError(err)
+		if !ok {
+			t.Fatalf("not a domain error %v", err)
 		}
-		return se.Status, se.Detail
+		return map[Kind]int{KindUnauthenticated: 401, KindForbidden: 403}[e.Kind], e.Message
 	}
 	if code, detail := status(k.Token); code != http.StatusForbidden || !strings.Contains(detail, "disabled") {
 		t.Fatalf("SCIM off: %d %q", code, detail)

@@ -17,19 +17,14 @@ package service
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 
-	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/store"
 )
 
-// ruleError is a refusal by the Super Admin rules: a SCIM error on the
-// SCIM path (409, the detail naming the rule), an admin API one elsewhere.
-func ruleError(scimPath bool, format string, args ...any) error {
-	if scimPath {
-		return scim.Errorf(http.StatusConflict, "", "%s", fmt.Sprintf(format, args...))
-	}
+// ruleError is a refusal by the Super Admin rules: a conflict whose
+// message names the rule (on SCIM, a 409 with that detail).
+func ruleError(_ bool, format string, args ...any) error {
 	return Conflict("", format, args...)
 }
 

@@ -16,7 +16,7 @@ var ErrTeamNotFound = errors.New("team not found")
 
 func teamError(err error, slug string) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%w: no team with slug %q", ErrTeamNotFound, slug)
+		return &Error{Kind: KindNotFound, Message: fmt.Sprintf("%v: no team with slug %q", ErrTeamNotFound, slug), Cause: ErrTeamNotFound}
 	}
 	return err
 }

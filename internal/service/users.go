@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -55,7 +54,7 @@ func fillUser(u *store.User, res scim.Resource) error {
 	delete(res, "password")
 	u.UserName = res.String("userName")
 	if u.UserName == "" {
-		return scim.BadRequest(scim.InvalidValue, "userName is required")
+		return scimErr(KindInvalid, scim.InvalidValue, "userName is required")
 	}
 	u.ExternalID = res.String("externalId")
 	u.DisplayName = res.String("displayName")
@@ -134,7 +133,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, a Actor, body map
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return scim.Errorf(http.StatusConflict, scim.Uniqueness, "a user with userName %q already exists in this team", u.UserName)
+				return scimErr(KindConflict, scim.Uniqueness, "a user with userName %q already exists in this team", u.UserName)
 			}
 			return err
 		}
@@ -145,7 +144,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, a Actor, body map
 		return s.audit(ctx, tx, p.Team.ID, a, "user.create", "user", u.ID, detail)
 	})
 	if err != nil {
-		return UserView{}, storeError(err, "user", u.ID)
+		return UserView{}, domainError(err, "user", u.ID)
 	}
 	return userView(u)
 }
@@ -191,15 +190,15 @@ func (s *Service) claimInvite(ctx context.Context, tx store.Tx, teamID string, u
 func (s *Service) GetUser(ctx context.Context, p Principal, id string, withGroups bool) (UserView, error) {
 	u, err := s.Store.User(ctx, p.Team.ID, id)
 	if err != nil {
-		return UserView{}, storeError(err, "user", id)
+		return UserView{}, domainError(err, "user", id)
 	}
 	v, err := userView(u)
 	if err != nil {
-		return UserView{}, storeError(err, "user", id)
+		return UserView{}, domainError(err, "user", id)
 	}
 	if withGroups {
 		if v.Groups, err = s.Store.GroupsOfUser(ctx, p.Team.ID, id); err != nil {
-			return UserView{}, storeError(err, "user", id)
+			return UserView{}, domainError(err, "user", id)
 		}
 	}
 	return v, nil
@@ -211,7 +210,7 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, o ListOptions) ([]
 	q.Type = s.UserType(p.Team)
 	users, total, err := s.Store.ListUsers(ctx, p.Team.ID, q)
 	if err != nil {
-		return nil, 0, storeError(err, "user", "")
+		return nil, 0, domainError(err, "user", "")
 	}
 	var groups map[string][]store.GroupRef
 	if o.WithRelated && len(users) > 0 {
@@ -221,14 +220,14 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, o ListOptions) ([]
 			ids[i] = u.ID
 		}
 		if groups, err = s.Store.GroupsOfUsers(ctx, p.Team.ID, ids); err != nil {
-			return nil, 0, storeError(err, "user", "")
+			return nil, 0, domainError(err, "user", "")
 		}
 	}
 	out := make([]UserView, 0, len(users))
 	for _, u := range users {
 		v, err := userView(u)
 		if err != nil {
-			return nil, 0, storeError(err, "user", u.ID)
+			return nil, 0, domainError(err, "user", u.ID)
 		}
 		v.Groups = groups[u.ID]
 		out = append(out, v)
@@ -239,18 +238,18 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, o ListOptions) ([]
 // GroupsOfUser lists the groups of one user of the principal's team.
 func (s *Service) GroupsOfUser(ctx context.Context, p Principal, id string) ([]store.GroupRef, error) {
 	g, err := s.Store.GroupsOfUser(ctx, p.Team.ID, id)
-	return g, storeError(err, "user", id)
+	return g, domainError(err, "user", id)
 }
 
 // ReplaceUser is PUT: the body replaces every attribute the client may
 // write. `active` is kept as sent; a PUT that leaves it out keeps the
 // current state rather than suspending the member (idp-conformance OKTA-07).
-func (s *Service) ReplaceUser(ctx context.Context, p Principal, a Actor, id string, body map[string]any) (UserView, error) {
+func (s *Service) ReplaceUser(ctx context.Context, p Principal, a Actor, id, ifMatch string, body map[string]any) (UserView, error) {
 	res, err := scim.Normalize(s.UserType(p.Team), body)
 	if err != nil {
 		return UserView{}, err
 	}
-	return s.updateUser(ctx, p, a, id, func(u store.User, cur scim.Resource) (scim.Resource, error) {
+	return s.updateUser(ctx, p, a, id, ifMatch, func(u store.User, cur scim.Resource) (scim.Resource, error) {
 		if _, ok := res["active"]; !ok {
 			res["active"] = u.Active
 		}
@@ -259,21 +258,21 @@ func (s *Service) ReplaceUser(ctx context.Context, p Principal, a Actor, id stri
 }
 
 // PatchUser applies a PatchOp atomically.
-func (s *Service) PatchUser(ctx context.Context, p Principal, a Actor, id string, ops []scim.PatchOperation) (UserView, error) {
-	return s.updateUser(ctx, p, a, id, func(u store.User, cur scim.Resource) (scim.Resource, error) {
+func (s *Service) PatchUser(ctx context.Context, p Principal, a Actor, id, ifMatch string, ops []scim.PatchOperation) (UserView, error) {
+	return s.updateUser(ctx, p, a, id, ifMatch, func(u store.User, cur scim.Resource) (scim.Resource, error) {
 		return scim.Patcher{Type: s.UserType(p.Team), ID: id}.Apply(cur, ops)
 	})
 }
 
-func (s *Service) updateUser(ctx context.Context, p Principal, a Actor, id string, change func(store.User, scim.Resource) (scim.Resource, error)) (UserView, error) {
+func (s *Service) updateUser(ctx context.Context, p Principal, a Actor, id, ifMatch string, change func(store.User, scim.Resource) (scim.Resource, error)) (UserView, error) {
 	var out store.User
-	err := retryStale(ctx, "user", func() error {
+	err := retryStale(ifMatch, "user", func() error {
 		return s.Store.Tx(ctx, func(tx store.Tx) error {
 			u, err := tx.User(ctx, p.Team.ID, id)
 			if err != nil {
 				return err
 			}
-			if err := checkIfMatch(ctx, "user", u.Version); err != nil {
+			if err := checkIfMatch(ifMatch, "user", u.Version); err != nil {
 				return err
 			}
 			cur, err := userView(u)
@@ -307,7 +306,7 @@ func (s *Service) updateUser(ctx context.Context, p Principal, a Actor, id strin
 			}
 			if err := tx.UpdateUser(ctx, u); err != nil {
 				if errors.Is(err, store.ErrConflict) {
-					return scim.Errorf(http.StatusConflict, scim.Uniqueness, "a user with userName %q already exists in this team", u.UserName)
+					return scimErr(KindConflict, scim.Uniqueness, "a user with userName %q already exists in this team", u.UserName)
 				}
 				return err
 			}
@@ -330,7 +329,7 @@ func (s *Service) updateUser(ctx context.Context, p Principal, a Actor, id strin
 		})
 	})
 	if err != nil {
-		return UserView{}, storeError(err, "user", id)
+		return UserView{}, domainError(err, "user", id)
 	}
 	return userView(out)
 }
@@ -358,13 +357,13 @@ func changedKeys(before, after scim.Resource) []string {
 }
 
 // DeleteUser removes the member and every group membership it has.
-func (s *Service) DeleteUser(ctx context.Context, p Principal, a Actor, id string) error {
+func (s *Service) DeleteUser(ctx context.Context, p Principal, a Actor, id, ifMatch string) error {
 	err := s.Store.Tx(ctx, func(tx store.Tx) error {
 		u, err := tx.User(ctx, p.Team.ID, id)
 		if err != nil {
 			return err
 		}
-		if err := checkIfMatch(ctx, "user", u.Version); err != nil {
+		if err := checkIfMatch(ifMatch, "user", u.Version); err != nil {
 			return err
 		}
 		superAdmin, err := s.guardSCIMMember(ctx, tx, p, u, "delete")
@@ -381,5 +380,5 @@ func (s *Service) DeleteUser(ctx context.Context, p Principal, a Actor, id strin
 		}
 		return s.audit(ctx, tx, p.Team.ID, a, "user.delete", "user", id, userSummary(u))
 	})
-	return storeError(err, "user", id)
+	return domainError(err, "user", id)
 }
