@@ -75,7 +75,7 @@ func newEnvWith(t *testing.T, cfg httpapi.Config) *env {
 // an account (password testPassword).
 func (e *env) addMember(email string, roles []string, source string, active bool) store.User {
 	e.t.Helper()
-	return testserver.AddMember(e.t, e.Svc, e.Team, email, roles, source, active, testPassword)
+	return testserver.AddMember(e.t, e.St, e.Svc, e.Team, email, roles, source, active, testPassword)
 }
 
 func (e *env) setSCIM(on bool) {

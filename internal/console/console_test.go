@@ -47,7 +47,7 @@ func newEnv(t *testing.T) *env {
 // addMember adds an active member with roles and an account (password pw).
 func (e *env) addMember(email string, roles []string, source string) store.User {
 	e.t.Helper()
-	return testserver.AddMember(e.t, e.svc, e.team, email, roles, source, true, pw)
+	return testserver.AddMember(e.t, e.st, e.svc, e.team, email, roles, source, true, pw)
 }
 
 // browser is a cookie-keeping client that doesn't follow redirects.

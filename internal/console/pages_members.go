@@ -67,8 +67,7 @@ type membersData struct {
 }
 
 func (c *Console) groupChoices(r *http.Request, p *page) ([]store.Group, error) {
-	gs, _, err := c.svc.Store.ListGroups(r.Context(), p.Team.ID, store.Query{Page: store.Page{Limit: 200}})
-	return gs, err
+	return c.svc.GroupChoices(r.Context(), p.Team.ID, 200)
 }
 
 // membersPage is Manage team: search, filters and numbered pages; the

@@ -165,7 +165,7 @@ func (c *Console) runTest(r *http.Request, p *page, key string) *testResult {
 	if key == "" {
 		return &testResult{Title: "Paste a SCIM API key to test", Detail: "The test calls this team's SCIM endpoint with the key you paste, as your identity provider will."}
 	}
-	if k, err := c.svc.Store.KeyByHash(r.Context(), service.HashToken(key)); err == nil && k.TeamID != p.Team.ID {
+	if teamID, ok := c.svc.KeyTeamID(r.Context(), key); ok && teamID != p.Team.ID {
 		return &testResult{Title: "This key is not one of this team's keys",
 			Detail: "Each team has its own keys. Generate a key on this page and paste that one."}
 	}

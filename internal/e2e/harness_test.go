@@ -26,6 +26,7 @@ type server struct {
 	URL  string // http://127.0.0.1:PORT
 	Base string // SCIM base URL
 	Svc  *service.Service
+	st   store.Store
 	Dir  string
 	logs *bytes.Buffer
 }
@@ -58,7 +59,7 @@ func startServerWith(t *testing.T, cfg httpapi.Config) *server {
 	w := syncWriter{mu: make(chan struct{}, 1), buf: logs}
 	log := slog.New(httpapi.ContextHandler{Handler: slog.NewJSONHandler(w, nil)})
 	ts := testserver.Start(t, st, testserver.Options{Config: cfg, Log: log})
-	return &server{t: t, URL: ts.URL, Base: ts.Base, Svc: ts.Svc, Dir: dir, logs: logs}
+	return &server{t: t, URL: ts.URL, Base: ts.Base, Svc: ts.Svc, st: st, Dir: dir, logs: logs}
 }
 
 // Logs returns what the server logged so far.
@@ -277,4 +278,4 @@ func (c *client) createUser(userName string) string {
 var testActor = service.Actor{Kind: "test"}
 
 // Store exposes the server's store for assertions on what was written.
-func (s *server) Store() store.Store { return s.Svc.Store }
+func (s *server) Store() store.Store { return s.st }

@@ -146,8 +146,8 @@ func (s *Server) apiAcceptInvite(w http.ResponseWriter, r *http.Request, _ *serv
 func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request, token, password string) (service.AcceptResult, error) {
 	account := "" // unknown token: only the IP key counts
 	if token != "" {
-		if d, err := s.svc.Store.InviteByTokenHash(r.Context(), service.HashToken(token)); err == nil {
-			account = accountKey(d.Email)
+		if email, ok := s.svc.InviteEmail(r.Context(), token); ok {
+			account = accountKey(email)
 		}
 	}
 	var res service.AcceptResult

@@ -16,7 +16,7 @@ import (
 )
 
 func TestLogHandlers(t *testing.T) {
-	s, _ := newTestServer(t)
+	s, _, st := newTestServerStore(t)
 	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
 	team, err := s.svc.CreateTeam(ctx, "Acme", "admin@acme.example", service.Actor{Kind: "cli"})
@@ -24,7 +24,7 @@ func TestLogHandlers(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	err = s.svc.Store.Tx(ctx, func(tx store.Tx) error {
+	err = st.Tx(ctx, func(tx store.Tx) error {
 		for i := 0; i < 5; i++ {
 			if err := tx.AppendAudit(ctx, store.AuditEvent{TeamID: team.ID, ID: fmt.Sprint("ev", i), At: base.Add(time.Duration(i) * time.Minute),
 				Actor: "scim-key:okta", Action: []string{"user.create", "group.create"}[i%2], TargetType: "user", TargetID: fmt.Sprint("u", i), Detail: `{"x":"a,b"}`}); err != nil {

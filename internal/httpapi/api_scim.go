@@ -142,7 +142,7 @@ func (s *Server) apiRotateKey(w http.ResponseWriter, r *http.Request, c *service
 }
 
 func (s *Server) policiesJSON(r *http.Request, team store.Team) (map[string]any, error) {
-	used, err := s.svc.Store.SeatsUsed(r.Context(), team.ID, service.SeatRoles)
+	used, err := s.svc.SeatsUsed(r.Context(), team.ID)
 	if err != nil {
 		return nil, err
 	}

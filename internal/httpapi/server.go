@@ -106,7 +106,7 @@ func New(svc *service.Service, log *slog.Logger, cfg Config) *Server {
 	s := &Server{svc: svc, log: log, cfg: cfg, mux: http.NewServeMux()}
 	s.readLimit = newRateLimiter(cfg.SCIMReadRate, 0, time.Now)
 	s.writeLimit = newRateLimiter(cfg.SCIMWriteRate, 0, time.Now)
-	s.prov = provlog.New(svc.Store, log, cfg.ProvLog) // stopped by Close
+	s.prov = svc.StartProvisioningLog(log, cfg.ProvLog) // stopped by Close
 	s.routes()
 	return s
 }

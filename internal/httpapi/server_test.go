@@ -11,10 +11,19 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/sqlite"
 )
 
 func newTestServer(t *testing.T) (*Server, *bytes.Buffer) {
+	t.Helper()
+	s, logs, _ := newTestServerStore(t)
+	return s, logs
+}
+
+// newTestServerStore is newTestServer that also hands back the store, for
+// tests that seed it directly.
+func newTestServerStore(t *testing.T) (*Server, *bytes.Buffer, store.Store) {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
@@ -25,7 +34,7 @@ func newTestServer(t *testing.T) (*Server, *bytes.Buffer) {
 	log := slog.New(ContextHandler{Handler: slog.NewJSONHandler(&logs, nil)})
 	s := New(service.New(st, log), log, Config{})
 	s.SetReady(true)
-	return s, &logs
+	return s, &logs, st
 }
 
 func decode(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {

@@ -6,7 +6,6 @@ package scim
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 )
 
@@ -81,10 +80,10 @@ func Errorf(status int, scimType, format string, args ...any) *Error {
 
 // BadRequest is a 400 with the given scimType.
 func BadRequest(scimType, format string, args ...any) *Error {
-	return Errorf(http.StatusBadRequest, scimType, format, args...)
+	return Errorf(400, scimType, format, args...)
 }
 
 // NotFound is the 404 for a resource id that does not exist in the caller's team.
 func NotFound(kind, id string) *Error {
-	return Errorf(http.StatusNotFound, "", "%s %q not found", kind, id)
+	return Errorf(404, "", "%s %q not found", kind, id)
 }

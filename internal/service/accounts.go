@@ -93,7 +93,7 @@ func parseEmail(field, email string) (string, error) {
 // emails carry the account's email, but that no event of its team linked,
 // is not the account's.
 func (s *Service) AccountTeams(ctx context.Context, acc store.Account) ([]Membership, error) {
-	users, err := s.Store.MembershipsOfAccount(ctx, acc.ID)
+	users, err := s.st.MembershipsOfAccount(ctx, acc.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +102,11 @@ func (s *Service) AccountTeams(ctx context.Context, acc store.Account) ([]Member
 		if !u.Active {
 			continue
 		}
-		team, err := s.Store.Team(ctx, u.TeamID)
+		team, err := s.st.Team(ctx, u.TeamID)
 		if err != nil {
 			return nil, err
 		}
-		roles, err := s.EffectiveRoles(ctx, s.Store, u)
+		roles, err := s.EffectiveRoles(ctx, s.st, u)
 		if err != nil {
 			return nil, err
 		}
@@ -122,14 +122,14 @@ func (s *Service) AccountTeams(ctx context.Context, acc store.Account) ([]Member
 // a deactivated member gets a 403.
 func (s *Service) TeamCaller(ctx context.Context, c Caller, slug string) (Caller, error) {
 	notFound := NotFound("you are not a member of a team %q", slug)
-	team, err := s.Store.TeamBySlug(ctx, slug)
+	team, err := s.st.TeamBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) {
 		return c, notFound
 	}
 	if err != nil {
 		return c, err
 	}
-	u, err := s.Store.MemberOfAccount(ctx, team.ID, c.Account.ID)
+	u, err := s.st.MemberOfAccount(ctx, team.ID, c.Account.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return c, notFound
 	}
@@ -139,7 +139,7 @@ func (s *Service) TeamCaller(ctx context.Context, c Caller, slug string) (Caller
 	if !u.Active {
 		return c, Forbidden("your membership is deactivated in team %s; a team admin (or your identity provider, when SCIM provisioning is on) can reactivate it", team.Slug)
 	}
-	roles, err := s.EffectiveRoles(ctx, s.Store, u)
+	roles, err := s.EffectiveRoles(ctx, s.st, u)
 	if err != nil {
 		return c, err
 	}
@@ -171,7 +171,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	if len(password) > 4*MaxPasswordLen {
 		return LoginResult{}, ErrBadCredentials
 	}
-	acc, err := s.Store.AccountByEmail(ctx, strings.TrimSpace(email))
+	acc, err := s.st.AccountByEmail(ctx, strings.TrimSpace(email))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && acc.PasswordHash == "") {
 		burnPasswordCheck(password)
 		return LoginResult{}, ErrBadCredentials
@@ -183,7 +183,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		return LoginResult{}, ErrBadCredentials
 	}
 	var sess Session
-	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+	err = s.st.Tx(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteExpiredSessions(ctx, s.Now()); err != nil {
 			return err
 		}
@@ -223,7 +223,7 @@ func (s *Service) Logout(ctx context.Context, c Caller) error {
 	if c.SessionHash == nil {
 		return BadRequest("", "sign-out ends a browser session; this request carries an API token (revoke it with DELETE /api/v1/me/tokens/{id})")
 	}
-	return s.Store.Tx(ctx, func(tx store.Tx) error {
+	return s.st.Tx(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteSession(ctx, c.SessionHash); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return Unauthorized("the session has ended; sign in again")
@@ -236,7 +236,7 @@ func (s *Service) Logout(ctx context.Context, c Caller) error {
 
 // AuthenticateSession finds the account of a session cookie token.
 func (s *Service) AuthenticateSession(ctx context.Context, token string) (store.Account, store.Session, error) {
-	sess, err := s.Store.SessionByHash(ctx, HashToken(token))
+	sess, err := s.st.SessionByHash(ctx, HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Account{}, sess, Unauthorized("the session has ended or is unknown; sign in again")
 	}
@@ -246,7 +246,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (store.
 	if !sess.Expires.After(s.Now()) {
 		return store.Account{}, sess, Unauthorized("the session has expired; sign in again")
 	}
-	acc, err := s.Store.Account(ctx, sess.AccountID)
+	acc, err := s.st.Account(ctx, sess.AccountID)
 	if errors.Is(err, store.ErrNotFound) {
 		return acc, sess, Unauthorized("the session's account no longer exists")
 	}
@@ -256,7 +256,7 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (store.
 // AuthenticateAPIToken finds the account of a personal API token and
 // records its use (at most once a minute per token, off the error path).
 func (s *Service) AuthenticateAPIToken(ctx context.Context, token, ip string) (store.Account, store.APIToken, error) {
-	t, err := s.Store.APITokenByHash(ctx, HashToken(token))
+	t, err := s.st.APITokenByHash(ctx, HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Account{}, t, Unauthorized("unknown API token")
 	}
@@ -266,7 +266,7 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, token, ip string) (s
 	if t.RevokedAt != nil {
 		return store.Account{}, t, Unauthorized("this API token was revoked")
 	}
-	acc, err := s.Store.Account(ctx, t.AccountID)
+	acc, err := s.st.Account(ctx, t.AccountID)
 	if errors.Is(err, store.ErrNotFound) {
 		return acc, t, Unauthorized("the token's account no longer exists")
 	}
@@ -275,7 +275,7 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, token, ip string) (s
 	}
 	now := s.Now()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute || t.LastUsedIP != ip {
-		if err := s.Store.Tx(ctx, func(tx store.Tx) error { return tx.TouchAPIToken(ctx, t.ID, now, ip) }); err != nil {
+		if err := s.st.Tx(ctx, func(tx store.Tx) error { return tx.TouchAPIToken(ctx, t.ID, now, ip) }); err != nil {
 			s.Log.WarnContext(ctx, "record API token use", "err", err)
 		}
 	}
@@ -297,7 +297,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, c Caller, name string) (Ne
 	secret := randomSecret(APITokenPrefix)
 	t := store.APIToken{ID: NewID(), AccountID: c.Account.ID, Name: name, Prefix: secret[:len(APITokenPrefix)+6],
 		Hash: HashToken(secret), Created: s.Now()}
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+	err := s.st.Tx(ctx, func(tx store.Tx) error {
 		if err := tx.CreateAPIToken(ctx, t); err != nil {
 			return err
 		}
@@ -308,12 +308,12 @@ func (s *Service) CreateAPIToken(ctx context.Context, c Caller, name string) (Ne
 
 // APITokens lists the caller's tokens, revoked ones included.
 func (s *Service) APITokens(ctx context.Context, c Caller) ([]store.APIToken, error) {
-	return s.Store.ListAPITokens(ctx, c.Account.ID)
+	return s.st.ListAPITokens(ctx, c.Account.ID)
 }
 
 // RevokeAPIToken revokes one of the caller's tokens at once.
 func (s *Service) RevokeAPIToken(ctx context.Context, c Caller, id string) error {
-	return s.Store.Tx(ctx, func(tx store.Tx) error {
+	return s.st.Tx(ctx, func(tx store.Tx) error {
 		if err := tx.RevokeAPIToken(ctx, c.Account.ID, id, s.Now()); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return NotFound("you have no active API token %q", id)
@@ -354,7 +354,7 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next st
 	// The password work (check the current one, then hash the new one)
 	// happens before the write transaction, which then requires the hash
 	// it checked to be still in place.
-	cur, err := s.Store.Account(ctx, c.Account.ID)
+	cur, err := s.st.Account(ctx, c.Account.ID)
 	if err != nil {
 		return err
 	}
@@ -365,7 +365,7 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next st
 	if err != nil {
 		return err
 	}
-	return s.Store.Tx(ctx, func(tx store.Tx) error {
+	return s.st.Tx(ctx, func(tx store.Tx) error {
 		if team, ok, err := s.scimOwnedTeam(ctx, tx, c.Account.ID); err != nil {
 			return err
 		} else if ok {
@@ -400,7 +400,7 @@ func (s *Service) ChangeEmail(ctx context.Context, c Caller, email string) (stor
 		return store.Account{}, err
 	}
 	var acc store.Account
-	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+	err = s.st.Tx(ctx, func(tx store.Tx) error {
 		if team, ok, err := s.scimOwnedTeam(ctx, tx, c.Account.ID); err != nil {
 			return err
 		} else if ok {
@@ -495,7 +495,7 @@ func (s *Service) SetAccountPassword(ctx context.Context, email, password string
 		return store.Account{}, err
 	}
 	var acc store.Account
-	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+	err = s.st.Tx(ctx, func(tx store.Tx) error {
 		var created bool
 		var err error
 		if acc, created, err = s.ensureAccount(ctx, tx, addr, hash); err != nil {
@@ -532,7 +532,7 @@ func (s *Service) ensureAccount(ctx context.Context, tx store.Tx, email, hash st
 // one-time password and returns it (to be printed once). An account that
 // already had a password keeps it, and "" is returned.
 func (s *Service) SetupAdminAccount(ctx context.Context, team store.Team, a Actor) (string, error) {
-	acc, err := s.Store.AccountByEmail(ctx, team.AdminEmail)
+	acc, err := s.st.AccountByEmail(ctx, team.AdminEmail)
 	if err != nil || acc.PasswordHash != "" {
 		return "", err
 	}
@@ -542,7 +542,7 @@ func (s *Service) SetupAdminAccount(ctx context.Context, team store.Team, a Acto
 		return "", err
 	}
 	set := false
-	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+	err = s.st.Tx(ctx, func(tx store.Tx) error {
 		cur, err := tx.Account(ctx, acc.ID)
 		if err != nil || cur.PasswordHash != "" {
 			return err // set meanwhile: keep it

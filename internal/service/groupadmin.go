@@ -31,7 +31,7 @@ func (s *Service) GroupSummaries(ctx context.Context, teamID, text string, limit
 		}
 		q.Filter = f
 	}
-	gs, total, err := s.Store.ListGroups(ctx, teamID, q)
+	gs, total, err := s.st.ListGroups(ctx, teamID, q)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -48,7 +48,7 @@ func (s *Service) GroupSummaries(ctx context.Context, teamID, text string, limit
 
 // GroupSummaryByID is one group of the team, or a 404.
 func (s *Service) GroupSummaryByID(ctx context.Context, team store.Team, id string) (GroupSummary, error) {
-	g, err := s.Store.Group(ctx, team.ID, id)
+	g, err := s.st.Group(ctx, team.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return GroupSummary{}, NotFound("team %s has no group %q", team.Slug, id)
 	}
@@ -59,11 +59,11 @@ func (s *Service) GroupSummaryByID(ctx context.Context, team store.Team, id stri
 }
 
 func (s *Service) summarise(ctx context.Context, g store.Group) (GroupSummary, error) {
-	n, err := s.Store.MemberCount(ctx, g.TeamID, g.ID)
+	n, err := s.st.MemberCount(ctx, g.TeamID, g.ID)
 	if err != nil {
 		return GroupSummary{}, err
 	}
-	roles, err := s.Store.GroupRoles(ctx, g.TeamID, g.ID)
+	roles, err := s.st.GroupRoles(ctx, g.TeamID, g.ID)
 	if err != nil {
 		return GroupSummary{}, err
 	}
@@ -86,4 +86,11 @@ func (s *Service) BindGroupRoles(ctx context.Context, c Caller, groupID string, 
 		return nil, err
 	}
 	return roles, nil
+}
+
+// GroupChoices lists up to limit of a team's groups, in creation order,
+// for pickers (the console's member filter).
+func (s *Service) GroupChoices(ctx context.Context, teamID string, limit int) ([]store.Group, error) {
+	gs, _, err := s.st.ListGroups(ctx, teamID, store.Query{Page: store.Page{Limit: limit}})
+	return gs, err
 }

@@ -102,7 +102,7 @@ func (s *Service) CreateGroup(ctx context.Context, p Principal, a Actor, body ma
 	if err := fillGroup(&g, res); err != nil {
 		return GroupView{}, err
 	}
-	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+	err = s.st.Tx(ctx, func(tx store.Tx) error {
 		if err := checkMembers(ctx, tx, p.Team.ID, ids); err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (s *Service) CreateGroup(ctx context.Context, p Principal, a Actor, body ma
 
 // GetGroup reads one group, with its members when withMembers is set.
 func (s *Service) GetGroup(ctx context.Context, p Principal, id string, withMembers bool) (GroupView, error) {
-	g, err := s.Store.Group(ctx, p.Team.ID, id)
+	g, err := s.st.Group(ctx, p.Team.ID, id)
 	if err != nil {
 		return GroupView{}, domainError(err, "group", id)
 	}
@@ -131,7 +131,7 @@ func (s *Service) GetGroup(ctx context.Context, p Principal, id string, withMemb
 		return GroupView{}, domainError(err, "group", id)
 	}
 	if withMembers {
-		if v.Members, err = s.Store.Members(ctx, p.Team.ID, id); err != nil {
+		if v.Members, err = s.st.Members(ctx, p.Team.ID, id); err != nil {
 			return GroupView{}, domainError(err, "group", id)
 		}
 		if v.Members == nil {
@@ -143,19 +143,19 @@ func (s *Service) GetGroup(ctx context.Context, p Principal, id string, withMemb
 
 // MemberCount counts a group's members.
 func (s *Service) MemberCount(ctx context.Context, p Principal, id string) (int, error) {
-	n, err := s.Store.MemberCount(ctx, p.Team.ID, id)
+	n, err := s.st.MemberCount(ctx, p.Team.ID, id)
 	return n, domainError(err, "group", id)
 }
 
 // MemberCountUpTo counts a group's members, but no further than limit.
 func (s *Service) MemberCountUpTo(ctx context.Context, p Principal, id string, limit int) (int, error) {
-	n, err := s.Store.MemberCountUpTo(ctx, p.Team.ID, id, limit)
+	n, err := s.st.MemberCountUpTo(ctx, p.Team.ID, id, limit)
 	return n, domainError(err, "group", id)
 }
 
 // Members lists a group's members ([] for none).
 func (s *Service) Members(ctx context.Context, p Principal, id string) ([]store.MemberRef, error) {
-	m, err := s.Store.Members(ctx, p.Team.ID, id)
+	m, err := s.st.Members(ctx, p.Team.ID, id)
 	if m == nil {
 		m = []store.MemberRef{}
 	}
@@ -164,7 +164,7 @@ func (s *Service) Members(ctx context.Context, p Principal, id string) ([]store.
 
 // ListGroups lists one page of the team's groups.
 func (s *Service) ListGroups(ctx context.Context, p Principal, o ListOptions) ([]GroupView, int, error) {
-	groups, total, err := s.Store.ListGroups(ctx, p.Team.ID, o.query())
+	groups, total, err := s.st.ListGroups(ctx, p.Team.ID, o.query())
 	if err != nil {
 		return nil, 0, domainError(err, "group", "")
 	}
@@ -175,7 +175,7 @@ func (s *Service) ListGroups(ctx context.Context, p Principal, o ListOptions) ([
 			return nil, 0, domainError(err, "group", g.ID)
 		}
 		if o.WithRelated {
-			if v.Members, err = s.Store.Members(ctx, p.Team.ID, g.ID); err != nil {
+			if v.Members, err = s.st.Members(ctx, p.Team.ID, g.ID); err != nil {
 				return nil, 0, domainError(err, "group", g.ID)
 			}
 		}
@@ -478,7 +478,7 @@ func valueEqIDs(f filter.Expr) ([]string, bool) {
 func (s *Service) updateGroup(ctx context.Context, p Principal, a Actor, id, ifMatch string, change func(store.Tx, *store.Group, scim.Resource) (scim.Resource, error)) (store.Group, error) {
 	var out store.Group
 	err := retryStale(ifMatch, "group", func() error {
-		return s.Store.Tx(ctx, func(tx store.Tx) error {
+		return s.st.Tx(ctx, func(tx store.Tx) error {
 			g, err := tx.Group(ctx, p.Team.ID, id)
 			if err != nil {
 				return err
@@ -513,7 +513,7 @@ func (s *Service) updateGroup(ctx context.Context, p Principal, a Actor, id, ifM
 // DeleteGroup deletes a group and its memberships. Its members stay
 // members of the team.
 func (s *Service) DeleteGroup(ctx context.Context, p Principal, a Actor, id, ifMatch string) error {
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+	err := s.st.Tx(ctx, func(tx store.Tx) error {
 		g, err := tx.Group(ctx, p.Team.ID, id)
 		if err != nil {
 			return err

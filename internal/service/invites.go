@@ -40,7 +40,7 @@ func (s *Service) InviteMember(ctx context.Context, c Caller, email, role string
 		return NewInvite{}, err
 	}
 	var out NewInvite
-	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+	err = s.st.Tx(ctx, func(tx store.Tx) error {
 		memberID, err := s.inviteTarget(ctx, tx, c, addr)
 		if err != nil {
 			return err
@@ -118,7 +118,7 @@ func (s *Service) sendInvite(ctx context.Context, tx store.Tx, c Caller, id stri
 
 // Invites lists the caller's team's pending invites.
 func (s *Service) Invites(ctx context.Context, c Caller) ([]store.InviteDetail, error) {
-	return s.Store.ListPendingInvites(ctx, c.Team.ID)
+	return s.st.ListPendingInvites(ctx, c.Team.ID)
 }
 
 func (s *Service) pendingInvite(ctx context.Context, tx store.Tx, c Caller, id string) (store.InviteDetail, error) {
@@ -142,7 +142,7 @@ func (s *Service) pendingInvite(ctx context.Context, tx store.Tx, c Caller, id s
 // working) and restarts its expiry. The new token is returned once.
 func (s *Service) ResendInvite(ctx context.Context, c Caller, id string) (NewInvite, error) {
 	var out NewInvite
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+	err := s.st.Tx(ctx, func(tx store.Tx) error {
 		d, err := s.pendingInvite(ctx, tx, c, id)
 		if err != nil {
 			return err
@@ -159,7 +159,7 @@ func (s *Service) ResendInvite(ctx context.Context, c Caller, id string) (NewInv
 
 // RevokeInvite closes a pending invite; its link stops working.
 func (s *Service) RevokeInvite(ctx context.Context, c Caller, id string) error {
-	return adminError(s.Store.Tx(ctx, func(tx store.Tx) error {
+	return adminError(s.st.Tx(ctx, func(tx store.Tx) error {
 		d, err := s.pendingInvite(ctx, tx, c, id)
 		if err != nil {
 			return err
@@ -201,13 +201,13 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 	// write transaction: an existing account's password is checked (and
 	// the transaction then requires that hash to be unchanged), a new
 	// account's password is hashed.
-	d, err := s.Store.InviteByTokenHash(ctx, HashToken(token))
+	d, err := s.st.InviteByTokenHash(ctx, HashToken(token))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return out, err
 	}
 	newHash, verified := "", ""
 	if err == nil {
-		acc, err := s.Store.AccountByEmail(ctx, d.Email)
+		acc, err := s.st.AccountByEmail(ctx, d.Email)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			if err := checkNewPassword("password", password); err != nil {
@@ -226,7 +226,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 			verified = acc.PasswordHash
 		}
 	}
-	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+	err = s.st.Tx(ctx, func(tx store.Tx) error {
 		d, err := tx.InviteByTokenHash(ctx, HashToken(token))
 		if errors.Is(err, store.ErrNotFound) {
 			return NotFound("this invite link is unknown or was replaced by a newer one; ask a team admin to resend the invite")
@@ -336,4 +336,12 @@ func (s *Service) inviteMember(ctx context.Context, tx store.Tx, team store.Team
 	}
 	u.AccountID = acc.ID
 	return u, nil
+}
+
+// InviteEmail is the email an invite link token is for; ok is false for a
+// token that matches no invite. The sign-in limits key a wrong password
+// for the invite's account by it.
+func (s *Service) InviteEmail(ctx context.Context, token string) (email string, ok bool) {
+	d, err := s.st.InviteByTokenHash(ctx, HashToken(token))
+	return d.Email, err == nil
 }

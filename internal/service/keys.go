@@ -59,7 +59,7 @@ func (s *Service) CreateKey(ctx context.Context, teamSlug, name string, expiresA
 		return NewKey{}, BadRequest("name", "a key needs a name, such as the IdP it is for (okta)")
 	}
 	var out NewKey
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+	err := s.st.Tx(ctx, func(tx store.Tx) error {
 		team, err := tx.TeamBySlug(ctx, teamSlug)
 		if err != nil {
 			return teamError(err, teamSlug)
@@ -81,7 +81,7 @@ func (s *Service) CreateKey(ctx context.Context, teamSlug, name string, expiresA
 
 // RevokeKey revokes a key at once.
 func (s *Service) RevokeKey(ctx context.Context, teamSlug, keyID string, a Actor) error {
-	return s.Store.Tx(ctx, func(tx store.Tx) error {
+	return s.st.Tx(ctx, func(tx store.Tx) error {
 		team, err := tx.TeamBySlug(ctx, teamSlug)
 		if err != nil {
 			return teamError(err, teamSlug)
@@ -98,11 +98,11 @@ func (s *Service) RevokeKey(ctx context.Context, teamSlug, keyID string, a Actor
 
 // ListKeys lists a team's keys.
 func (s *Service) ListKeys(ctx context.Context, teamSlug string) ([]store.SCIMKey, error) {
-	team, err := s.Store.TeamBySlug(ctx, teamSlug)
+	team, err := s.st.TeamBySlug(ctx, teamSlug)
 	if err != nil {
 		return nil, teamError(err, teamSlug)
 	}
-	return s.Store.ListKeys(ctx, team.ID)
+	return s.st.ListKeys(ctx, team.ID)
 }
 
 // Principal is an authenticated SCIM caller.
@@ -128,7 +128,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 	// The key and its team in one query: this runs on every SCIM request.
 	// Nothing is cached, so a revocation or a SCIM switch-off made by any
 	// process (the CLI included) applies to the very next request.
-	k, team, err := s.Store.KeyWithTeam(ctx, hash)
+	k, team, err := s.st.KeyWithTeam(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, unauthorized("invalid SCIM API key: no active key matches the bearer token")
 	}
@@ -170,8 +170,16 @@ func (s *Service) touchKey(ctx context.Context, k store.SCIMKey, now time.Time, 
 	}
 	s.touched[k.ID] = now
 	s.touchMu.Unlock()
-	err := s.Store.Tx(ctx, func(tx store.Tx) error { return tx.TouchKey(ctx, k.TeamID, k.ID, now, ip) })
+	err := s.st.Tx(ctx, func(tx store.Tx) error { return tx.TouchKey(ctx, k.TeamID, k.ID, now, ip) })
 	if err != nil {
 		s.Log.WarnContext(ctx, "record key use", "key_id", k.ID, "err", err)
 	}
+}
+
+// KeyTeamID names the team of a SCIM key token, whatever its state, for
+// the console's "Test connection" to say that a pasted key is another
+// team's; ok is false for a token that is no key.
+func (s *Service) KeyTeamID(ctx context.Context, token string) (teamID string, ok bool) {
+	k, err := s.st.KeyByHash(ctx, HashToken(token))
+	return k.TeamID, err == nil
 }

@@ -65,7 +65,7 @@ func (s *Service) QueryAudit(ctx context.Context, teamID string, q store.AuditQu
 	q.Limit = pageLimit(q.Limit)
 	want := q.Limit
 	q.Limit++ // one more tells whether there is a next page
-	events, err := s.Store.QueryAudit(ctx, teamID, q)
+	events, err := s.st.QueryAudit(ctx, teamID, q)
 	if err != nil {
 		return AuditPage{}, err
 	}
@@ -86,7 +86,7 @@ func cutPage[T any](rows []T, want int, pos func(T) store.LogCursor) ([]T, strin
 
 // TeamID resolves a team slug (for the CLI).
 func (s *Service) TeamID(ctx context.Context, slug string) (string, error) {
-	t, err := s.Store.TeamBySlug(ctx, slug)
+	t, err := s.st.TeamBySlug(ctx, slug)
 	if err != nil {
 		return "", teamError(err, slug)
 	}
@@ -198,7 +198,7 @@ func (s *Service) ProvisioningLog(ctx context.Context, teamID string, q store.Pr
 	q.Limit = pageLimit(q.Limit)
 	want := q.Limit
 	q.Limit++
-	entries, err := s.Store.QueryProvisioningLog(ctx, teamID, q)
+	entries, err := s.st.QueryProvisioningLog(ctx, teamID, q)
 	if err != nil {
 		return ProvisioningPage{}, err
 	}
@@ -209,7 +209,7 @@ func (s *Service) ProvisioningLog(ctx context.Context, teamID string, q store.Pr
 
 // ProvisioningEntry returns one entry of the team's provisioning log.
 func (s *Service) ProvisioningEntry(ctx context.Context, teamID, id string) (store.ProvisioningEntry, error) {
-	e, err := s.Store.ProvisioningLogEntry(ctx, teamID, id)
+	e, err := s.st.ProvisioningLogEntry(ctx, teamID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return e, NotFound("no provisioning log entry %q in this team", id)
 	}

@@ -38,7 +38,7 @@ var awkward = []string{`{"a":"x,y"}`, `{"q":"say \"hi\""}`, "{\"n\":\"line1\\nli
 func addEvents(t *testing.T, svc *Service, teamID string, n int) {
 	t.Helper()
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	err := svc.Store.Tx(context.Background(), func(tx store.Tx) error {
+	err := svc.st.Tx(context.Background(), func(tx store.Tx) error {
 		for i := 0; i < n; i++ {
 			actor := "scim-key:okta, primary" // a comma in a field
 			if i%2 == 1 {

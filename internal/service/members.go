@@ -40,13 +40,13 @@ func (s *Service) memberView(ctx context.Context, r store.Reader, u store.User, 
 
 // ListMembers lists and searches the caller's team's members.
 func (s *Service) ListMembers(ctx context.Context, c Caller, q store.MemberQuery) ([]MemberView, int, error) {
-	users, total, err := s.Store.ListMembers(ctx, c.Team.ID, q)
+	users, total, err := s.st.ListMembers(ctx, c.Team.ID, q)
 	if err != nil {
 		return nil, 0, err
 	}
 	out := make([]MemberView, 0, len(users))
 	for _, u := range users {
-		mv, err := s.memberView(ctx, s.Store, u, false)
+		mv, err := s.memberView(ctx, s.st, u, false)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -61,14 +61,14 @@ func memberNotFound(c Caller, id string) error {
 
 // GetMember reads one member of the caller's team, with its groups.
 func (s *Service) GetMember(ctx context.Context, c Caller, id string) (MemberView, error) {
-	u, err := s.Store.User(ctx, c.Team.ID, id)
+	u, err := s.st.User(ctx, c.Team.ID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return MemberView{}, memberNotFound(c, id)
 	}
 	if err != nil {
 		return MemberView{}, err
 	}
-	return s.memberView(ctx, s.Store, u, true)
+	return s.memberView(ctx, s.st, u, true)
 }
 
 // ProfileFields are the profile attributes the app may edit (when the
@@ -101,7 +101,7 @@ func (s *Service) UpdateMember(ctx context.Context, c Caller, id string, patch M
 	}
 	slices.Sort(keys)
 	var mv MemberView
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+	err := s.st.Tx(ctx, func(tx store.Tx) error {
 		team, u, err := s.teamMember(ctx, tx, c, id)
 		if err != nil {
 			return err
@@ -279,7 +279,7 @@ func (s *Service) teamMember(ctx context.Context, tx store.Tx, c Caller, id stri
 // Only a Super Admin removes a Super Admin. Allowed with SCIM on: only
 // admins remove members then, and the IdP may provision them again.
 func (s *Service) RemoveMember(ctx context.Context, c Caller, id string) error {
-	return adminError(s.Store.Tx(ctx, func(tx store.Tx) error {
+	return adminError(s.st.Tx(ctx, func(tx store.Tx) error {
 		team, u, err := s.teamMember(ctx, tx, c, id)
 		if err != nil {
 			return err
@@ -306,7 +306,7 @@ func (s *Service) RemoveMember(ctx context.Context, c Caller, id string) error {
 // LeaveTeam removes the caller from their team. Refused while SCIM
 // provisioning is on (the IdP owns the roster) and for the last Super Admin.
 func (s *Service) LeaveTeam(ctx context.Context, c Caller) error {
-	return adminError(s.Store.Tx(ctx, func(tx store.Tx) error {
+	return adminError(s.st.Tx(ctx, func(tx store.Tx) error {
 		team, err := tx.Team(ctx, c.Team.ID)
 		if err != nil {
 			return err

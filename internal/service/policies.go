@@ -59,7 +59,7 @@ func checkSeat(ctx context.Context, tx store.Tx, team store.Team, u store.User) 
 // nil leaves a setting as it is.
 func (s *Service) SetTeamPolicies(ctx context.Context, slug string, seatLimit *int, groupDeleteDeactivates *bool, a Actor) (store.Team, error) {
 	var team store.Team
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+	err := s.st.Tx(ctx, func(tx store.Tx) error {
 		var err error
 		if team, err = tx.TeamBySlug(ctx, slug); err != nil {
 			return teamError(err, slug)
@@ -97,7 +97,7 @@ func (s *Service) setGroupRoles(ctx context.Context, slug, groupID string, roles
 			return BadRequest("roles", "unknown role %q: use %q, %q, %q or %q", r, RoleSuperAdmin, RoleAdmin, RoleBilling, RoleDeveloper)
 		}
 	}
-	return s.Store.Tx(ctx, func(tx store.Tx) error {
+	return s.st.Tx(ctx, func(tx store.Tx) error {
 		team, err := tx.TeamBySlug(ctx, slug)
 		if err != nil {
 			return teamError(err, slug)
@@ -203,7 +203,7 @@ func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.
 		return NewKey{}, BadRequest("grace", "the grace period can't be negative")
 	}
 	var out NewKey
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+	err := s.st.Tx(ctx, func(tx store.Tx) error {
 		team, err := tx.TeamBySlug(ctx, slug)
 		if err != nil {
 			return teamError(err, slug)
@@ -247,4 +247,9 @@ func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.
 			"name": old.Name, "newKey": k.ID, "oldKeyStopsAt": now.Add(grace).UTC().Format(time.RFC3339)})
 	})
 	return out, err
+}
+
+// SeatsUsed counts the team's active members that take a seat.
+func (s *Service) SeatsUsed(ctx context.Context, teamID string) (int, error) {
+	return s.st.SeatsUsed(ctx, teamID, SeatRoles)
 }

@@ -79,7 +79,7 @@ func attrDetail(name string) func() map[string]any {
 // changeCustom rewrites a team's declarations in one transaction with one
 // audit event, whose detail is read after change ran.
 func (s *Service) changeCustom(ctx context.Context, slug string, a Actor, action string, detail func() map[string]any, change func([]scim.CustomAttribute) ([]scim.CustomAttribute, error)) error {
-	return s.Store.Tx(ctx, func(tx store.Tx) error {
+	return s.st.Tx(ctx, func(tx store.Tx) error {
 		team, err := tx.TeamBySlug(ctx, slug)
 		if err != nil {
 			return teamError(err, slug)

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rosterhq/roster/internal/provlog"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -26,8 +27,8 @@ const (
 
 // Service is the domain layer over one store.
 type Service struct {
-	Store store.Store
-	Log   *slog.Logger
+	st  store.Store // private: every caller goes through the methods
+	Log *slog.Logger
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -40,7 +41,7 @@ func New(s store.Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{Store: s, Log: log, Now: time.Now, touched: map[string]time.Time{}}
+	return &Service{st: s, Log: log, Now: time.Now, touched: map[string]time.Time{}}
 }
 
 // Actor says who makes a change, for the audit trail.
@@ -95,4 +96,10 @@ func (s *Service) audit(ctx context.Context, tx store.Tx, teamID string, a Actor
 		TeamID: teamID, ID: NewID(), At: s.Now(), Actor: a.String(), Action: action,
 		TargetType: targetType, TargetID: targetID, Detail: string(b), RequestID: a.RequestID, IP: a.IP,
 	})
+}
+
+// StartProvisioningLog starts the provisioning log's writer on the service's
+// store (the SCIM edge feeds it; Close stops it).
+func (s *Service) StartProvisioningLog(log *slog.Logger, cfg provlog.Config) *provlog.Logger {
+	return provlog.New(s.st, log, cfg)
 }

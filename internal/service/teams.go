@@ -65,7 +65,7 @@ func (s *Service) CreateTeam(ctx context.Context, name, adminEmail string, a Act
 			slug = fmt.Sprintf("%s-%d", base, i)
 		}
 		team = store.Team{ID: NewID(), Slug: slug, Name: name, AdminEmail: addr.Address, DefaultRole: RoleDeveloper, Created: s.Now()}
-		err = s.Store.Tx(ctx, func(tx store.Tx) error {
+		err = s.st.Tx(ctx, func(tx store.Tx) error {
 			if err := tx.CreateTeam(ctx, team); err != nil {
 				return err
 			}
@@ -101,20 +101,20 @@ func (s *Service) CreateTeam(ctx context.Context, name, adminEmail string, a Act
 
 // Team returns a team by slug.
 func (s *Service) Team(ctx context.Context, slug string) (store.Team, error) {
-	t, err := s.Store.TeamBySlug(ctx, slug)
+	t, err := s.st.TeamBySlug(ctx, slug)
 	return t, teamError(err, slug)
 }
 
 // Teams lists every team.
 func (s *Service) Teams(ctx context.Context) ([]store.Team, error) {
-	return s.Store.ListTeams(ctx)
+	return s.st.ListTeams(ctx)
 }
 
 // SetSCIM switches SCIM provisioning on or off for a team. It takes effect
 // on the next request: nothing caches it.
 func (s *Service) SetSCIM(ctx context.Context, slug string, on bool, a Actor) (store.Team, error) {
 	var team store.Team
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+	err := s.st.Tx(ctx, func(tx store.Tx) error {
 		var err error
 		team, err = tx.TeamBySlug(ctx, slug)
 		if err != nil {
@@ -146,7 +146,7 @@ func (s *Service) CreateInvite(ctx context.Context, slug, email, role string, a 
 		return store.Invite{}, fmt.Errorf("unknown role %q: use %q, %q, %q or %q", role, RoleSuperAdmin, RoleAdmin, RoleBilling, RoleDeveloper)
 	}
 	var inv store.Invite
-	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+	err = s.st.Tx(ctx, func(tx store.Tx) error {
 		team, err := tx.TeamBySlug(ctx, slug)
 		if err != nil {
 			return teamError(err, slug)
@@ -170,9 +170,9 @@ func validRole(r string) bool {
 
 // Audit lists a team's latest audit events, newest first.
 func (s *Service) Audit(ctx context.Context, slug string, limit int) ([]store.AuditEvent, error) {
-	team, err := s.Store.TeamBySlug(ctx, slug)
+	team, err := s.st.TeamBySlug(ctx, slug)
 	if err != nil {
 		return nil, teamError(err, slug)
 	}
-	return s.Store.ListAudit(ctx, team.ID, limit)
+	return s.st.ListAudit(ctx, team.ID, limit)
 }

@@ -123,7 +123,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, a Actor, body map
 	if err != nil {
 		return UserView{}, err
 	}
-	err = s.Store.Tx(ctx, func(tx store.Tx) error {
+	err = s.st.Tx(ctx, func(tx store.Tx) error {
 		claimed, err := s.claimInvite(ctx, tx, p.Team.ID, &u)
 		if err != nil {
 			return err
@@ -188,7 +188,7 @@ func (s *Service) claimInvite(ctx context.Context, tx store.Tx, teamID string, u
 
 // GetUser reads one user of the principal's team.
 func (s *Service) GetUser(ctx context.Context, p Principal, id string, withGroups bool) (UserView, error) {
-	u, err := s.Store.User(ctx, p.Team.ID, id)
+	u, err := s.st.User(ctx, p.Team.ID, id)
 	if err != nil {
 		return UserView{}, domainError(err, "user", id)
 	}
@@ -197,7 +197,7 @@ func (s *Service) GetUser(ctx context.Context, p Principal, id string, withGroup
 		return UserView{}, domainError(err, "user", id)
 	}
 	if withGroups {
-		if v.Groups, err = s.Store.GroupsOfUser(ctx, p.Team.ID, id); err != nil {
+		if v.Groups, err = s.st.GroupsOfUser(ctx, p.Team.ID, id); err != nil {
 			return UserView{}, domainError(err, "user", id)
 		}
 	}
@@ -208,7 +208,7 @@ func (s *Service) GetUser(ctx context.Context, p Principal, id string, withGroup
 func (s *Service) ListUsers(ctx context.Context, p Principal, o ListOptions) ([]UserView, int, error) {
 	q := o.query()
 	q.Type = s.UserType(p.Team)
-	users, total, err := s.Store.ListUsers(ctx, p.Team.ID, q)
+	users, total, err := s.st.ListUsers(ctx, p.Team.ID, q)
 	if err != nil {
 		return nil, 0, domainError(err, "user", "")
 	}
@@ -219,7 +219,7 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, o ListOptions) ([]
 		for i, u := range users {
 			ids[i] = u.ID
 		}
-		if groups, err = s.Store.GroupsOfUsers(ctx, p.Team.ID, ids); err != nil {
+		if groups, err = s.st.GroupsOfUsers(ctx, p.Team.ID, ids); err != nil {
 			return nil, 0, domainError(err, "user", "")
 		}
 	}
@@ -237,7 +237,7 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, o ListOptions) ([]
 
 // GroupsOfUser lists the groups of one user of the principal's team.
 func (s *Service) GroupsOfUser(ctx context.Context, p Principal, id string) ([]store.GroupRef, error) {
-	g, err := s.Store.GroupsOfUser(ctx, p.Team.ID, id)
+	g, err := s.st.GroupsOfUser(ctx, p.Team.ID, id)
 	return g, domainError(err, "user", id)
 }
 
@@ -267,7 +267,7 @@ func (s *Service) PatchUser(ctx context.Context, p Principal, a Actor, id, ifMat
 func (s *Service) updateUser(ctx context.Context, p Principal, a Actor, id, ifMatch string, change func(store.User, scim.Resource) (scim.Resource, error)) (UserView, error) {
 	var out store.User
 	err := retryStale(ifMatch, "user", func() error {
-		return s.Store.Tx(ctx, func(tx store.Tx) error {
+		return s.st.Tx(ctx, func(tx store.Tx) error {
 			u, err := tx.User(ctx, p.Team.ID, id)
 			if err != nil {
 				return err
@@ -358,7 +358,7 @@ func changedKeys(before, after scim.Resource) []string {
 
 // DeleteUser removes the member and every group membership it has.
 func (s *Service) DeleteUser(ctx context.Context, p Principal, a Actor, id, ifMatch string) error {
-	err := s.Store.Tx(ctx, func(tx store.Tx) error {
+	err := s.st.Tx(ctx, func(tx store.Tx) error {
 		u, err := tx.User(ctx, p.Team.ID, id)
 		if err != nil {
 			return err

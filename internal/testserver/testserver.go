@@ -97,7 +97,7 @@ func CheapPasswordHashes() {
 // through the store, as if provisioned from source, and gives them an
 // account with password, linked to the member as if they had accepted an
 // invite (no account, and no link, when password is "").
-func AddMember(t testing.TB, svc *service.Service, team store.Team, email string, roles []string, source string, active bool, password string) store.User {
+func AddMember(t testing.TB, st store.Store, svc *service.Service, team store.Team, email string, roles []string, source string, active bool, password string) store.User {
 	t.Helper()
 	ctx := context.Background()
 	attrs, err := json.Marshal(map[string]any{"userName": email, "displayName": "Name of " + email, "active": active,
@@ -116,7 +116,7 @@ func AddMember(t testing.TB, svc *service.Service, team store.Team, email string
 		}
 		u.AccountID = acc.ID // as if they had accepted an invite of the team
 	}
-	if err := svc.Store.Tx(ctx, func(tx store.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
+	if err := st.Tx(ctx, func(tx store.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
 		t.Fatal(err)
 	}
 	return u
