@@ -401,8 +401,8 @@ func keyCreate(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		out := httpapi.NewKeyJSON(nk, svc.Now())
-		out["team"] = *team
+		out := service.ViewOfNewKey(nk, svc.Now())
+		out.Team = *team
 		return c.print(out, "SCIM API key %q created for team %s. It is shown only this once:\n\n  %s\n\nPaste it into your IdP as the API token (Authorization: Bearer <key>).\n", nk.Key.Name, *team, nk.Token)
 	})
 }
@@ -419,7 +419,7 @@ func keyList(ctx context.Context, args []string, stdout io.Writer) error {
 		now := svc.Now()
 		out := c.list()
 		for _, k := range keys {
-			out.add(httpapi.KeyJSON(k, now), "%s\t%s\t%s…\t%s\n", k.ID, service.KeyStatus(k, now), k.Prefix, k.Name)
+			out.add(service.ViewOfKey(k, now), "%s\t%s\t%s…\t%s\n", k.ID, service.KeyStatus(k, now), k.Prefix, k.Name)
 		}
 		return out.done()
 	})

@@ -6,9 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/rosterhq/roster/internal/httpapi"
 	"github.com/rosterhq/roster/internal/service"
 )
 
@@ -23,12 +21,12 @@ func keyRotate(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		out := httpapi.NewKeyJSON(nk, svc.Now())
-		out["team"] = *team
-		out["replaces"] = *id
-		out["old_key_stops_at"] = svc.Now().Add(*grace).UTC().Format(time.RFC3339)
+		out := service.ViewOfNewKey(nk, svc.Now())
+		out.Team = *team
+		out.Replaces = *id
+		out.OldKeyStopsAt = service.ViewTime(svc.Now().Add(*grace))
 		return c.print(out, "New SCIM API key %q for team %s, shown only this once:\n\n  %s\n\nThe old key %s keeps working until %s.\n",
-			nk.Key.Name, *team, nk.Token, *id, out["old_key_stops_at"])
+			nk.Key.Name, *team, nk.Token, *id, out.OldKeyStopsAt)
 	})
 }
 

@@ -127,8 +127,8 @@ func (c *Console) revokeKey(w http.ResponseWriter, r *http.Request, p *page) err
 }
 
 func (c *Console) rotateKey(w http.ResponseWriter, r *http.Request, p *page) error {
-	grace, err := time.ParseDuration(r.PostFormValue("grace"))
-	if err != nil || grace < 0 || grace > 30*24*time.Hour {
+	grace, err := service.ParseGrace(r.PostFormValue("grace"))
+	if err != nil || r.PostFormValue("grace") == "" {
 		formError(p, service.BadRequest("grace", "choose a grace period from the list"))
 		return c.showAuth(w, r, p, nil)
 	}

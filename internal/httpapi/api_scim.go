@@ -15,10 +15,6 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
-// MaxKeyGrace bounds a rotation's grace period: long enough for any
-// change window, short enough that a forgotten old key dies.
-const MaxKeyGrace = 30 * 24 * time.Hour
-
 func (s *Server) apiSCIMRoutes() []apiRoute {
 	const t = "/teams/{slug}"
 	return []apiRoute{
@@ -36,27 +32,6 @@ func (s *Server) apiSCIMRoutes() []apiRoute {
 	}
 }
 
-// KeyJSON is a SCIM key as the admin API and `roster scim-key list
-// --json` show it. The secret is never part of it; the hash neither.
-func KeyJSON(k store.SCIMKey, now time.Time) map[string]any {
-	return map[string]any{
-		"id": k.ID, "name": k.Name, "prefix": k.Prefix, "status": service.KeyStatus(k, now),
-		"created_by": k.CreatedBy, "created_at": timeJSON(k.Created),
-		"expires_at": timePtrJSON(k.ExpiresAt), "revoked_at": timePtrJSON(k.RevokedAt),
-		"last_used_at": timePtrJSON(k.LastUsedAt), "last_used_ip": k.LastUsedIP,
-		// privileged: made by a Super Admin (or the CLI), so it may
-		// change who is a Super Admin (docs/permissions.md).
-		"privileged": k.Privileged,
-	}
-}
-
-// NewKeyJSON is a key just made, with its secret: the only time it is shown.
-func NewKeyJSON(nk service.NewKey, now time.Time) map[string]any {
-	out := KeyJSON(nk.Key, now)
-	out["token"] = nk.Token
-	return out
-}
-
 func (s *Server) apiListKeys(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	keys, err := s.svc.ListKeys(r.Context(), c.Team.Slug)
 	if err != nil {
@@ -65,7 +40,7 @@ func (s *Server) apiListKeys(w http.ResponseWriter, r *http.Request, c *service.
 	now := s.svc.Now()
 	out := make([]any, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, KeyJSON(k, now))
+		out = append(out, service.ViewOfKey(k, now))
 	}
 	writeAPIJSON(w, http.StatusOK, map[string]any{"keys": out})
 	return nil
@@ -103,7 +78,7 @@ func (s *Server) apiCreateKey(w http.ResponseWriter, r *http.Request, c *service
 	if err != nil {
 		return err
 	}
-	writeAPIJSON(w, http.StatusCreated, NewKeyJSON(nk, now))
+	writeAPIJSON(w, http.StatusCreated, service.ViewOfNewKey(nk, now))
 	return nil
 }
 
@@ -122,21 +97,18 @@ func (s *Server) apiRotateKey(w http.ResponseWriter, r *http.Request, c *service
 	if err := decodeAPIBody(r, &body); err != nil {
 		return err
 	}
-	var grace time.Duration
-	if body.Grace != "" {
-		var err error
-		if grace, err = time.ParseDuration(body.Grace); err != nil || grace < 0 || grace > MaxKeyGrace {
-			return service.BadRequest("grace", "grace must be a duration from 0s to 720h (30 days), such as 24h, not %q", body.Grace)
-		}
+	grace, err := service.ParseGrace(body.Grace)
+	if err != nil {
+		return err
 	}
 	nk, err := s.svc.RotateKey(r.Context(), c.Team.Slug, r.PathValue("id"), grace, c.Actor)
 	if err != nil {
 		return err
 	}
-	out := NewKeyJSON(nk, s.svc.Now())
+	out := service.ViewOfNewKey(nk, s.svc.Now())
 	// The same fields as `roster scim-key rotate --json`.
-	out["replaces"] = r.PathValue("id")
-	out["old_key_stops_at"] = timeJSON(s.svc.Now().Add(grace))
+	out.Replaces = r.PathValue("id")
+	out.OldKeyStopsAt = service.ViewTime(s.svc.Now().Add(grace))
 	writeAPIJSON(w, http.StatusCreated, out)
 	return nil
 }

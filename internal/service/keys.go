@@ -183,3 +183,53 @@ func (s *Service) KeyTeamID(ctx context.Context, token string) (teamID string, o
 	k, err := s.st.KeyByHash(ctx, HashToken(token))
 	return k.TeamID, err == nil
 }
+
+// KeyView is a SCIM key as the admin API and the CLI (`roster scim-key …
+// --json`) show it. The secret appears only in the answer that makes the
+// key (Token); the hash never. Fields are in name order, as the JSON is.
+type KeyView struct {
+	CreatedAt  string  `json:"created_at"`
+	CreatedBy  string  `json:"created_by"`
+	ExpiresAt  *string `json:"expires_at"`
+	ID         string  `json:"id"`
+	LastUsedAt *string `json:"last_used_at"`
+	LastUsedIP string  `json:"last_used_ip"`
+	Name       string  `json:"name"`
+	// OldKeyStopsAt and Replaces: a rotation's answer only.
+	OldKeyStopsAt string `json:"old_key_stops_at,omitempty"`
+	Prefix        string `json:"prefix"`
+	// Privileged: made by a Super Admin (or the CLI), so it may change who
+	// is a Super Admin (docs/permissions.md).
+	Privileged bool    `json:"privileged"`
+	Replaces   string  `json:"replaces,omitempty"`
+	RevokedAt  *string `json:"revoked_at"`
+	Status     string  `json:"status"`
+	// Team: the CLI's answers name the team they were asked about.
+	Team  string `json:"team,omitempty"`
+	Token string `json:"token,omitempty"`
+}
+
+// ViewTime is how views write a time: RFC 3339, UTC, to the second.
+func ViewTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func viewTimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := ViewTime(*t)
+	return &s
+}
+
+// ViewOfKey is k as of now (its status depends on the time).
+func ViewOfKey(k store.SCIMKey, now time.Time) KeyView {
+	return KeyView{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Status: KeyStatus(k, now), CreatedBy: k.CreatedBy,
+		CreatedAt: ViewTime(k.Created), ExpiresAt: viewTimePtr(k.ExpiresAt), RevokedAt: viewTimePtr(k.RevokedAt),
+		LastUsedAt: viewTimePtr(k.LastUsedAt), LastUsedIP: k.LastUsedIP, Privileged: k.Privileged}
+}
+
+// ViewOfNewKey is a key just made, with its secret: the only time it is shown.
+func ViewOfNewKey(nk NewKey, now time.Time) KeyView {
+	v := ViewOfKey(nk.Key, now)
+	v.Token = nk.Token
+	return v
+}

@@ -195,12 +195,36 @@ func (s *Service) deactivateSoleMembers(ctx context.Context, tx store.Tx, p Prin
 	return touchedSA, nil
 }
 
+// MaxKeyGrace bounds a rotation's grace period: long enough for any
+// IdP change window, short enough that a leaked old key dies.
+const MaxKeyGrace = 30 * 24 * time.Hour
+
+func graceError(given string) error {
+	return BadRequest("grace", "grace must be a duration from 0s to 720h (30 days), such as 24h, not %q", given)
+}
+
+// ParseGrace reads a rotation's grace period as people write it ("24h";
+// "" is 0), within 0 and MaxKeyGrace.
+func ParseGrace(text string) (time.Duration, error) {
+	if text == "" {
+		return 0, nil
+	}
+	grace, err := time.ParseDuration(text)
+	if err != nil || grace < 0 || grace > MaxKeyGrace {
+		return 0, graceError(text)
+	}
+	return grace, nil
+}
+
 // RotateKey replaces a key: a new key is created with the same name, and
 // the old one keeps working for the grace period, then stops (Postman's
 // "keep the previous key active while you switch").
 func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.Duration, a Actor) (NewKey, error) {
 	if grace < 0 {
 		return NewKey{}, BadRequest("grace", "the grace period can't be negative")
+	}
+	if grace > MaxKeyGrace {
+		return NewKey{}, graceError(grace.String())
 	}
 	var out NewKey
 	err := s.st.Tx(ctx, func(tx store.Tx) error {
