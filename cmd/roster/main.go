@@ -19,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/provlog"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
@@ -250,7 +250,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	trusted, err := httpapi.ParseTrustedProxies(*proxies)
+	trusted, err := server.ParseTrustedProxies(*proxies)
 	if err != nil {
 		return fmt.Errorf("serve: --trusted-proxies: %w", err)
 	}
@@ -258,25 +258,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *logFormat == "json" {
 		h = slog.NewJSONHandler(stderr, nil)
 	}
-	log := slog.New(httpapi.ContextHandler{Handler: h})
+	log := slog.New(server.ContextHandler{Handler: h})
 
 	st, err := sf.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	api := httpapi.New(service.New(st, log), log, httpapi.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody, SCIMReadRate: *readRate, SCIMWriteRate: *writeRate,
+	api := server.New(service.New(st, log), log, server.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody, SCIMReadRate: *readRate, SCIMWriteRate: *writeRate,
 		ProvLog: provlog.Config{Days: *provDays, RowsPerTeam: *provRows}, TrustedProxies: trusted})
 	defer api.Close() // flushes the provisioning log before the store closes
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	srv := httpapi.NewHTTPServer(*addr, api, log)
+	srv := server.NewHTTPServer(*addr, api, log)
 	api.SetReady(true)
-	base := "http://" + ln.Addr().String() + httpapi.SCIMPrefix
+	base := "http://" + ln.Addr().String() + server.SCIMPrefix
 	if *publicURL != "" {
-		base = strings.TrimSuffix(*publicURL, "/") + httpapi.SCIMPrefix
+		base = strings.TrimSuffix(*publicURL, "/") + server.SCIMPrefix
 	}
 	fmt.Fprintf(stdout, `Roster is serving on http://%s (data in %s)
 SCIM base URL: %s
@@ -288,7 +288,7 @@ To get a SCIM API key, in another terminal:
   roster scim-key create %s --team acme --name okta
 (with "go run ./cmd/roster" in place of "roster" from a source checkout;
 team create also prints the admin's one-time password for the console)
-`, ln.Addr(), sf.where(), base, strings.TrimSuffix(base, httpapi.SCIMPrefix), strings.TrimSuffix(base, httpapi.SCIMPrefix),
+`, ln.Addr(), sf.where(), base, strings.TrimSuffix(base, server.SCIMPrefix), strings.TrimSuffix(base, server.SCIMPrefix),
 		sf.cliFlag(), sf.cliFlag(), sf.cliFlag())
 	log.Info("serving", "addr", ln.Addr().String(), "scim_base_url", base)
 

@@ -107,7 +107,7 @@ func TestAuditCompleteness(t *testing.T) {
 	var doc struct {
 		Paths map[string]map[string]json.RawMessage `json:"paths"`
 	}
-	if err := json.Unmarshal([]byte(readFile(t, "../httpapi/openapi.json")), &doc); err != nil {
+	if err := json.Unmarshal([]byte(readFile(t, "../adminapi/openapi.json")), &doc); err != nil {
 		t.Fatal(err)
 	}
 	var mutating []string

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -108,11 +108,11 @@ func TestSessionCookieFlags(t *testing.T) {
 		{"https public URL (TLS proxy)", "https://roster.example.com", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnvWith(t, httpapi.Config{PublicURL: tc.publicURL, SessionTTL: 2 * time.Hour})
+			e := newEnvWith(t, server.Config{PublicURL: tc.publicURL, SessionTTL: 2 * time.Hour})
 			r := e.anon().do("POST", "/auth/login", map[string]any{"email": e.Admin, "password": e.AdminPassword}).must(t, 200)
 			var ck *http.Cookie
 			for _, c := range (&http.Response{Header: r.Header}).Cookies() {
-				if c.Name == httpapi.SessionCookie {
+				if c.Name == server.SessionCookie {
 					ck = c
 				}
 			}
@@ -137,7 +137,7 @@ func TestSessionCookieFlags(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
-	e := newEnvWith(t, httpapi.Config{SignIn: httpapi.SignInLimits{PairFree: 3, IPMax: 3, IPWindow: time.Minute}})
+	e := newEnvWith(t, server.Config{SignIn: server.SignInLimits{PairFree: 3, IPMax: 3, IPWindow: time.Minute}})
 	e.addMember("dev@acme.example", []string{"Developer"}, store.SourceManual, true)
 	bad := map[string]any{"email": "dev@acme.example", "password": "wrong password!"}
 	for i := 0; i < 3; i++ {

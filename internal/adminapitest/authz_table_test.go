@@ -2,7 +2,7 @@ package adminapitest
 
 // TestAuthorizationTable tries every route of the admin API (the routes
 // come from the server's own openapi.json, which TestOpenAPIDescribesEveryRoute
-// in internal/httpapi keeps equal to the route table) with every caller
+// in internal/adminapi keeps equal to the route table) with every caller
 // who must be refused: no credentials, a revoked token, a session cookie
 // without its CSRF token, a deactivated member, each team role below what
 // the route needs, and the Super Admin of another team (who must get the

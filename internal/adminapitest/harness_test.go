@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/postgres"
@@ -43,16 +43,16 @@ type env struct {
 	API   string // URL + /api/v1
 	Svc   *service.Service
 	St    store.Store
-	Srv   *httpapi.Server
+	Srv   *server.Server
 	Team  store.Team
 	Admin string // the first admin's email (Super Admin)
 	// AdminPassword is the one-time password team setup printed.
 	AdminPassword string
 }
 
-func newEnv(t *testing.T) *env { return newEnvWith(t, httpapi.Config{}) }
+func newEnv(t *testing.T) *env { return newEnvWith(t, server.Config{}) }
 
-func newEnvWith(t *testing.T, cfg httpapi.Config) *env {
+func newEnvWith(t *testing.T, cfg server.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	var st store.Store
@@ -66,7 +66,7 @@ func newEnvWith(t *testing.T, cfg httpapi.Config) *env {
 		t.Fatal(err)
 	}
 	ts := testserver.Start(t, st, testserver.Options{Config: cfg})
-	e := &env{t: t, URL: ts.URL, API: ts.URL + httpapi.APIPrefix, Svc: ts.Svc, St: st, Srv: ts.API, Admin: "owner@acme.example"}
+	e := &env{t: t, URL: ts.URL, API: ts.URL + server.APIPrefix, Svc: ts.Svc, St: st, Srv: ts.API, Admin: "owner@acme.example"}
 	e.Team, e.AdminPassword = testserver.NewTeamWithAdmin(t, ts.Svc, "Acme", e.Admin)
 	return e
 }
@@ -154,7 +154,7 @@ func (c *client) do(method, path string, body any, headers ...string) response {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.csrf != "" {
-		req.Header.Set(httpapi.CSRFHeader, c.csrf)
+		req.Header.Set(server.CSRFHeader, c.csrf)
 	}
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
@@ -222,7 +222,7 @@ func (e *env) scim(method, path, key string, body string) (int, string) {
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, e.URL+httpapi.SCIMPrefix+path, rd)
+	req, err := http.NewRequest(method, e.URL+server.SCIMPrefix+path, rd)
 	if err != nil {
 		e.t.Fatal(err)
 	}

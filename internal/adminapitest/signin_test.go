@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -87,7 +87,7 @@ const devEmail = "dev@acme.example"
 // the owner, from another address, still signs in.
 func TestSigninFloodCountsEveryAttempt(t *testing.T) {
 	clk := newTestClock() // stands still: no back-off wait elapses during the flood
-	e := newEnvWith(t, httpapi.Config{SignIn: httpapi.SignInLimits{Now: clk.Now, PasswordQueueWait: time.Minute}})
+	e := newEnvWith(t, server.Config{SignIn: server.SignInLimits{Now: clk.Now, PasswordQueueWait: time.Minute}})
 	e.addMember(devEmail, []string{"Developer"}, store.SourceManual, true)
 	const attempts, free = 40, 5 // free: the default SignInLimits.PairFree
 	body, _ := json.Marshal(map[string]any{"email": devEmail, "password": "not the password"})
@@ -167,8 +167,8 @@ func TestSigninFloodCountsEveryAttempt(t *testing.T) {
 // lock-out of 10; the owner, from her own address, signs in all along.
 func TestSigninAttackerCannotLockOutOwner(t *testing.T) {
 	clk := newTestClock()
-	e := newEnvWith(t, httpapi.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-		SignIn: httpapi.SignInLimits{Now: clk.Now}})
+	e := newEnvWith(t, server.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+		SignIn: server.SignInLimits{Now: clk.Now}})
 	e.addMember(devEmail, []string{"Developer"}, store.SourceManual, true)
 	bad := map[string]any{"email": devEmail, "password": "guess"}
 	good := map[string]any{"email": devEmail, "password": testPassword}
@@ -215,8 +215,8 @@ func TestSigninAttackerCannotLockOutOwner(t *testing.T) {
 // attempts, and the audit trail has the real peer.
 func TestSigninForgedForwardedFor(t *testing.T) {
 	clk := newTestClock()
-	e := newEnvWith(t, httpapi.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
-		SignIn: httpapi.SignInLimits{Now: clk.Now}})
+	e := newEnvWith(t, server.Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
+		SignIn: server.SignInLimits{Now: clk.Now}})
 	e.addMember(devEmail, []string{"Developer"}, store.SourceManual, true)
 	for i := range 5 {
 		e.anon().do("POST", "/auth/login", map[string]any{"email": devEmail, "password": "guess"},
@@ -238,11 +238,11 @@ func TestSigninForgedForwardedFor(t *testing.T) {
 // IP of the audit trail, of a personal token's last use and of a SCIM
 // key's last use.
 func TestTrustedProxyClientIP(t *testing.T) {
-	proxies, err := httpapi.ParseTrustedProxies("127.0.0.1/32, 10.0.0.0/8")
+	proxies, err := server.ParseTrustedProxies("127.0.0.1/32, 10.0.0.0/8")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnvWith(t, httpapi.Config{TrustedProxies: proxies})
+	e := newEnvWith(t, server.Config{TrustedProxies: proxies})
 	const xff, clientAddr = "192.0.2.250, 198.51.100.20, 10.1.2.3", "198.51.100.20"
 	c := e.anon()
 	r := c.do("POST", "/auth/login", map[string]any{"email": e.Admin, "password": e.AdminPassword}, "X-Forwarded-For", xff).must(t, 200)
@@ -268,7 +268,7 @@ func TestTrustedProxyClientIP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("GET", e.URL+httpapi.SCIMPrefix+"/Users", nil)
+	req, _ := http.NewRequest("GET", e.URL+server.SCIMPrefix+"/Users", nil)
 	req.Header.Set("Authorization", "Bearer "+nk.Token)
 	req.Header.Set("X-Forwarded-For", xff)
 	resp, err := http.DefaultClient.Do(req)
@@ -288,7 +288,7 @@ func TestTrustedProxyClientIP(t *testing.T) {
 // invite tokens count against the address.
 func TestSigninInvitesShareTheLimits(t *testing.T) {
 	clk := newTestClock()
-	e := newEnvWith(t, httpapi.Config{SignIn: httpapi.SignInLimits{Now: clk.Now, PairFree: 2, IPMax: 4, IPWindow: time.Minute}})
+	e := newEnvWith(t, server.Config{SignIn: server.SignInLimits{Now: clk.Now, PairFree: 2, IPMax: 4, IPWindow: time.Minute}})
 	admin := e.login(e.Admin, e.AdminPassword)
 	const other = "elsewhere@acme.example"
 	if _, err := e.Svc.SetAccountPassword(context.Background(), other, testPassword, service.Actor{Kind: "cli"}); err != nil {
@@ -327,7 +327,7 @@ func TestSigninInvitesShareTheLimits(t *testing.T) {
 // failed sign-in.
 func TestSigninChangePasswordShareTheLimits(t *testing.T) {
 	clk := newTestClock()
-	e := newEnvWith(t, httpapi.Config{SignIn: httpapi.SignInLimits{Now: clk.Now, PairFree: 2}})
+	e := newEnvWith(t, server.Config{SignIn: server.SignInLimits{Now: clk.Now, PairFree: 2}})
 	e.addMember(devEmail, []string{"Developer"}, store.SourceManual, true)
 	c := e.login(devEmail, testPassword)
 	change := map[string]any{"current_password": "a guess at it", "new_password": "a brand new password"}

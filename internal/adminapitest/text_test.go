@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/testserver"
 )
 
@@ -20,7 +20,7 @@ func (c *client) raw(method, path string, body []byte) response {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if c.csrf != "" {
-		req.Header.Set(httpapi.CSRFHeader, c.csrf)
+		req.Header.Set(server.CSRFHeader, c.csrf)
 	}
 	return response(testserver.Do(c.e.t, c.hc, req, "application/json"))
 }

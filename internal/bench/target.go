@@ -22,7 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
@@ -76,7 +76,7 @@ func newServer(h http.Handler, log *slog.Logger) (url string, stop func(), err e
 	if err != nil {
 		return "", nil, err
 	}
-	srv := httpapi.NewHTTPServer(ln.Addr().String(), h, log)
+	srv := server.NewHTTPServer(ln.Addr().String(), h, log)
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ln); close(done) }()
 	return "http://" + ln.Addr().String(), func() {
@@ -163,7 +163,7 @@ func startRoster(ctx context.Context, o Options, progress func(string, ...any)) 
 		}
 		return nil, err
 	}
-	log := slog.New(httpapi.ContextHandler{Handler: slog.NewJSONHandler(io.Discard, nil)})
+	log := slog.New(server.ContextHandler{Handler: slog.NewJSONHandler(io.Discard, nil)})
 	svc := service.New(st, log)
 	a := service.Actor{Kind: "cli", Name: "bench"}
 	team, err := svc.CreateTeam(ctx, "Bench "+time.Now().UTC().Format("20060102T150405.000000"), "admin@bench.example", a)
@@ -192,13 +192,13 @@ func startRoster(ctx context.Context, o Options, progress func(string, ...any)) 
 			return fail(fmt.Errorf("analyze: %w", err))
 		}
 	}
-	api := httpapi.New(svc, log, httpapi.Config{SCIMReadRate: -1, SCIMWriteRate: -1})
+	api := server.New(svc, log, server.Config{SCIMReadRate: -1, SCIMWriteRate: -1})
 	api.SetReady(true)
 	url, stop, err := newServer(api, log)
 	if err != nil {
 		return fail(err)
 	}
-	return &target{name: "roster", base: url + httpapi.SCIMPrefix, token: key.Token, users: users, storeSize: size,
+	return &target{name: "roster", base: url + server.SCIMPrefix, token: key.Token, users: users, storeSize: size,
 		close: func() {
 			stop()
 			for _, f := range cleanup {

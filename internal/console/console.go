@@ -26,6 +26,7 @@ import (
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/websession"
 )
 
 //go:embed templates/*.html
@@ -39,43 +40,28 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Auth is what the console borrows from the admin API (httpapi): its
-// session cookie, sign-in limits and permission checks.
-type Auth interface {
-	// Session authenticates the request's session cookie and returns the
-	// caller (account level) and the session's CSRF token.
-	Session(r *http.Request) (service.Caller, string, error)
-	// Login checks an email and password and sets the session cookie.
-	Login(w http.ResponseWriter, r *http.Request, email, password string) error
-	// AcceptInvite accepts an invite link token, creating the account with
-	// password or checking an existing account's, sets the session cookie
-	// and returns the team's slug.
-	AcceptInvite(w http.ResponseWriter, r *http.Request, token, password string) (string, error)
-	// Logout ends the caller's session and clears the cookie.
-	Logout(w http.ResponseWriter, r *http.Request, c service.Caller) error
-	// Team completes c with its membership of the team slug.
-	Team(r *http.Request, c service.Caller, slug string) (service.Caller, error)
-	// Require refuses a caller who may not perform act.
-	Require(c service.Caller, act service.Action) error
-	// BaseURL is the SCIM base URL as the IdP should use it.
-	BaseURL(r *http.Request) string
-	// Handler is the whole server, for in-process SCIM calls.
-	Handler() http.Handler
-}
-
 // Config wires the console.
 type Config struct {
-	Svc  *service.Service
-	Log  *slog.Logger
-	Auth Auth
+	Svc *service.Service
+	Log *slog.Logger
+	// Sessions is the sign-in the console shares with the admin API: the
+	// same session cookie, CSRF token and sign-in limits.
+	Sessions *websession.Sessions
+	// BaseURL is the SCIM base URL as an IdP should use it.
+	BaseURL func(r *http.Request) string
+	// Probe answers, in process, what the team's SCIM endpoint answers an
+	// IdP's first request made with key ("Test connection").
+	Probe func(r *http.Request, key string) (status int, body []byte)
 }
 
 // Console serves the pages.
 type Console struct {
-	svc   *service.Service
-	log   *slog.Logger
-	auth  Auth
-	pages map[string]*template.Template
+	svc      *service.Service
+	log      *slog.Logger
+	sessions *websession.Sessions
+	baseURL  func(r *http.Request) string
+	probe    func(r *http.Request, key string) (int, []byte)
+	pages    map[string]*template.Template
 }
 
 // CSRFField is the form field that carries the session's CSRF token (the
@@ -98,7 +84,7 @@ func New(cfg Config) *Console {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	c := &Console{svc: cfg.Svc, log: cfg.Log, auth: cfg.Auth, pages: map[string]*template.Template{}}
+	c := &Console{svc: cfg.Svc, log: cfg.Log, sessions: cfg.Sessions, baseURL: cfg.BaseURL, probe: cfg.Probe, pages: map[string]*template.Template{}}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -235,7 +221,7 @@ func (c *Console) wrap(h handler, act service.Action, inTeam bool) http.Handler 
 		// Signed-in pages show personal data: never cache them.
 		w.Header().Set("Cache-Control", "no-store")
 		p := &page{r: r, Status: http.StatusOK}
-		caller, csrf, err := c.auth.Session(r)
+		caller, csrf, err := c.session(r)
 		if err != nil {
 			if e, ok := service.AsError(err); ok && e.Kind == service.KindUnauthenticated {
 				next := r.URL.RequestURI()
@@ -268,14 +254,14 @@ func (c *Console) wrap(h handler, act service.Action, inTeam bool) http.Handler 
 			return
 		}
 		if inTeam {
-			tc, err := c.auth.Team(r, caller, r.PathValue("slug"))
+			tc, err := c.svc.TeamCaller(r.Context(), caller, r.PathValue("slug"))
 			if err != nil {
 				c.fail(w, r, p, err)
 				return
 			}
 			p.Caller, p.Team = tc, &tc.Team
 			if act != "" {
-				if err := c.auth.Require(tc, act); err != nil {
+				if err := service.RequirePermission(tc, act); err != nil {
 					c.fail(w, r, p, err)
 					return
 				}
@@ -285,6 +271,16 @@ func (c *Console) wrap(h handler, act service.Action, inTeam bool) http.Handler 
 			c.fail(w, r, p, err)
 		}
 	})
+}
+
+// session finds the caller of the session cookie (personal API tokens
+// are not for browsers) and the session's CSRF token.
+func (c *Console) session(r *http.Request) (service.Caller, string, error) {
+	caller, csrf, ok, err := c.sessions.Cookie(r)
+	if !ok {
+		return service.Caller{}, "", service.Unauthorized("sign in first")
+	}
+	return caller, csrf, err
 }
 
 // render writes a page template with p.

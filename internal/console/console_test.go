@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/testserver"
@@ -28,7 +28,7 @@ const pw = "correct horse battery staple"
 type env struct {
 	t      *testing.T
 	url    string
-	api    *httpapi.Server
+	api    *server.Server
 	svc    *service.Service
 	st     store.Store
 	team   store.Team

@@ -57,7 +57,7 @@ type signinData struct {
 func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	p := &page{r: r, Title: "Sign in", Data: signinData{Next: safeNext(r.URL.Query().Get("next"))}}
-	if _, _, err := c.auth.Session(r); err == nil {
+	if _, _, err := c.session(r); err == nil {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
@@ -75,15 +75,28 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	email, next := strings.TrimSpace(r.PostFormValue("email")), safeNext(r.PostFormValue("next"))
 	p := &page{r: r, Title: "Sign in", Data: signinData{Email: email, Next: next}}
-	if err := c.auth.Login(w, r, email, r.PostFormValue("password")); err != nil {
+	if err := c.login(w, r, email, r.PostFormValue("password")); err != nil {
 		c.refuse(w, r, p, "signin", err)
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// login checks the form's email and password under the shared sign-in
+// limits and sets the session cookie.
+func (c *Console) login(w http.ResponseWriter, r *http.Request, email, password string) error {
+	if strings.TrimSpace(email) == "" {
+		return service.BadRequest("email", "enter your email")
+	}
+	if password == "" {
+		return service.BadRequest("password", "enter your password")
+	}
+	_, err := c.sessions.Login(w, r, email, password)
+	return err
+}
+
 func (c *Console) signout(w http.ResponseWriter, r *http.Request, p *page) error {
-	_ = c.auth.Logout(w, r, p.Caller)
+	_ = c.sessions.Logout(w, r, p.Caller)
 	http.Redirect(w, r, "/signin?done=signed-out", http.StatusSeeOther)
 	return nil
 }
@@ -153,7 +166,8 @@ func (c *Console) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "The two passwords differ.")
 		return
 	}
-	slug, err := c.auth.AcceptInvite(w, r, token, pass)
+	res, err := c.sessions.AcceptInvite(w, r, token, pass)
+	slug := res.Team.Slug
 	if err != nil {
 		c.refuse(w, r, p, "invite", err)
 		return

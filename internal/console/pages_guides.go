@@ -25,7 +25,7 @@ func (c *Console) guideIndex(w http.ResponseWriter, r *http.Request, p *page) er
 }
 
 func (c *Console) guidePage(w http.ResponseWriter, r *http.Request, p *page) error {
-	d := &guideData{Guides: guides, BaseURL: c.auth.BaseURL(r), SCIMOn: p.Team.SCIMEnabled}
+	d := &guideData{Guides: guides, BaseURL: c.baseURL(r), SCIMOn: p.Team.SCIMEnabled}
 	d.HTTPS = len(d.BaseURL) > 8 && d.BaseURL[:8] == "https://"
 	for _, g := range guides {
 		if g.ID == r.PathValue("idp") {

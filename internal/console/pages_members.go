@@ -178,7 +178,7 @@ func (c *Console) showInvites(w http.ResponseWriter, r *http.Request, p *page, e
 		edit(d)
 	}
 	if d.New != nil {
-		origin := strings.TrimSuffix(c.auth.BaseURL(r), "/scim/v2")
+		origin := strings.TrimSuffix(c.baseURL(r), "/scim/v2")
 		d.Link = origin + "/invite?token=" + url.QueryEscape(d.New.Token)
 	}
 	p.Title, p.Nav, p.Data = "Invites", "invites", d

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -43,7 +42,7 @@ var expiries = []option{{"", "Never"}, {"720h", "30 days"}, {"2160h", "90 days"}
 var graces = []option{{"0s", "Stop the old key now"}, {"1h", "Keep the old key 1 hour"}, {"24h", "Keep the old key 24 hours"}, {"168h", "Keep the old key 7 days"}}
 
 func (c *Console) authData(r *http.Request, p *page) (*authData, error) {
-	d := &authData{BaseURL: c.auth.BaseURL(r), Expiries: expiries, Graces: graces}
+	d := &authData{BaseURL: c.baseURL(r), Expiries: expiries, Graces: graces}
 	keys, err := c.svc.ListKeys(r.Context(), p.Team.Slug)
 	if err != nil {
 		return nil, err
@@ -169,38 +168,31 @@ func (c *Console) runTest(r *http.Request, p *page, key string) *testResult {
 		return &testResult{Title: "This key is not one of this team's keys",
 			Detail: "Each team has its own keys. Generate a key on this page and paste that one."}
 	}
-	req := httptest.NewRequestWithContext(r.Context(), http.MethodGet, "/scim/v2/Users?startIndex=1&count=2", nil)
-	req.Host = r.Host
-	req.RemoteAddr = r.RemoteAddr
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Accept", "application/scim+json")
-	req.Header.Set("User-Agent", "Roster console (Test connection)")
-	rec := httptest.NewRecorder()
-	c.auth.Handler().ServeHTTP(rec, req)
-	res := &testResult{Status: rec.Code, Body: truncateBody(rec.Body.String(), 2000)}
+	code, raw := c.probe(r, key)
+	res := &testResult{Status: code, Body: truncateBody(string(raw), 2000)}
 	var body struct {
 		TotalResults int    `json:"totalResults"`
 		Resources    []any  `json:"Resources"`
 		Detail       string `json:"detail"`
 	}
-	_ = json.Unmarshal(rec.Body.Bytes(), &body)
+	_ = json.Unmarshal(raw, &body)
 	switch {
-	case rec.Code == http.StatusOK:
+	case code == http.StatusOK:
 		res.OK = true
 		res.Title = "Connection works"
 		res.Detail = fmt.Sprintf("GET /Users?startIndex=1&count=2 answered 200 OK with %d of the team's %d SCIM users. Your IdP's test with this key will pass.",
 			len(body.Resources), body.TotalResults)
-	case rec.Code == http.StatusUnauthorized:
+	case code == http.StatusUnauthorized:
 		res.Title = "The key was refused (401 Unauthorized)"
 		res.Detail = body.Detail + ". Your IdP would show a failed credentials test."
-	case rec.Code == http.StatusForbidden:
+	case code == http.StatusForbidden:
 		res.Title = "The key is valid, but SCIM provisioning is off (403 Forbidden)"
 		res.Detail = body.Detail + ". Turn SCIM provisioning on above, then test again."
-	case rec.Code == http.StatusTooManyRequests:
+	case code == http.StatusTooManyRequests:
 		res.Title = "Rate limited (429 Too Many Requests)"
 		res.Detail = "The team is over its SCIM request rate; wait a few seconds and test again."
 	default:
-		res.Title = fmt.Sprintf("Unexpected answer: %d %s", rec.Code, http.StatusText(rec.Code))
+		res.Title = fmt.Sprintf("Unexpected answer: %d %s", code, http.StatusText(code))
 		res.Detail = body.Detail
 	}
 	res.Detail = strings.ReplaceAll(res.Detail, "..", ".")

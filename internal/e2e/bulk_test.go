@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	httpsrv "github.com/rosterhq/roster/internal/server"
 )
 
 // RFC 7644 §3.7 /Bulk (idp-conformance.md RFC-28).
@@ -294,7 +294,7 @@ func TestBulkRequestErrors(t *testing.T) {
 }
 
 func TestBulkMaxOperations(t *testing.T) {
-	srv := startServerWith(t, httpapi.Config{MaxBulkOperations: 2})
+	srv := startServerWith(t, httpsrv.Config{MaxBulkOperations: 2})
 	c, _ := srv.newTeam("Acme")
 	var ops []map[string]any
 	for i := range 3 {
@@ -324,7 +324,7 @@ func TestBulkMaxOperations(t *testing.T) {
 
 func TestBulkMaxPayload(t *testing.T) {
 	// The bulk limit is its own check, below the general body limit.
-	srv := startServerWith(t, httpapi.Config{MaxBulkPayload: 4096})
+	srv := startServerWith(t, httpsrv.Config{MaxBulkPayload: 4096})
 	c, _ := srv.newTeam("Acme")
 	big := oktaUser("big@example.com")
 	big["displayName"] = strings.Repeat("x", 5000)
@@ -433,14 +433,14 @@ func TestBulkServiceProviderConfig(t *testing.T) {
 	if get(b, "bulk", "supported") != true || num(b, "bulk", "maxOperations") != 1000 || num(b, "bulk", "maxPayloadSize") != 1<<20 {
 		t.Fatalf("bulk %v", b["bulk"])
 	}
-	srv = startServerWith(t, httpapi.Config{MaxBulkOperations: 50, MaxBulkPayload: 1 << 16})
+	srv = startServerWith(t, httpsrv.Config{MaxBulkOperations: 50, MaxBulkPayload: 1 << 16})
 	c, _ = srv.newTeam("Acme")
 	b = c.do("GET", "/ServiceProviderConfig", nil).must(t, http.StatusOK).Body
 	if get(b, "bulk", "supported") != true || num(b, "bulk", "maxOperations") != 50 || num(b, "bulk", "maxPayloadSize") != 1<<16 {
 		t.Fatalf("bulk %v", b["bulk"])
 	}
 	// MaxBodyBytes caps every body, so a larger bulk limit is not advertised.
-	srv = startServerWith(t, httpapi.Config{MaxBodyBytes: 1 << 15, MaxBulkPayload: 1 << 16})
+	srv = startServerWith(t, httpsrv.Config{MaxBodyBytes: 1 << 15, MaxBulkPayload: 1 << 16})
 	c, _ = srv.newTeam("Acme")
 	b = c.do("GET", "/ServiceProviderConfig", nil).must(t, http.StatusOK).Body
 	if num(b, "bulk", "maxPayloadSize") != 1<<15 {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	httpsrv "github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/testserver"
@@ -45,10 +45,10 @@ func (w syncWriter) Write(p []byte) (int, error) {
 
 func startServer(t *testing.T) *server {
 	t.Helper()
-	return startServerWith(t, httpapi.Config{})
+	return startServerWith(t, httpsrv.Config{})
 }
 
-func startServerWith(t *testing.T, cfg httpapi.Config) *server {
+func startServerWith(t *testing.T, cfg httpsrv.Config) *server {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := openStore(t, dir)
@@ -57,7 +57,7 @@ func startServerWith(t *testing.T, cfg httpapi.Config) *server {
 	}
 	logs := &bytes.Buffer{}
 	w := syncWriter{mu: make(chan struct{}, 1), buf: logs}
-	log := slog.New(httpapi.ContextHandler{Handler: slog.NewJSONHandler(w, nil)})
+	log := slog.New(httpsrv.ContextHandler{Handler: slog.NewJSONHandler(w, nil)})
 	ts := testserver.Start(t, st, testserver.Options{Config: cfg, Log: log})
 	return &server{t: t, URL: ts.URL, Base: ts.Base, Svc: ts.Svc, st: st, Dir: dir, logs: logs}
 }

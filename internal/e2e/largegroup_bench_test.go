@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	httpsrv "github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/postgres"
@@ -131,7 +131,7 @@ func newLargeGroupEnv(b *testing.B, n, big int) *largeGroupEnv {
 		b.Fatal(err)
 	}
 	// No per-team rate limit: the benchmark measures the requests' cost.
-	srv := testserver.Start(b, st, testserver.Options{Config: httpapi.Config{SCIMReadRate: -1, SCIMWriteRate: -1}})
+	srv := testserver.Start(b, st, testserver.Options{Config: httpsrv.Config{SCIMReadRate: -1, SCIMWriteRate: -1}})
 	a := service.Actor{Kind: "test"}
 	team, err := srv.Svc.CreateTeam(ctx, "Bench", "admin@bench.example", a)
 	if err != nil {

@@ -5,12 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	httpsrv "github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/store"
 )
 
 func TestSCIMRateLimitPerTeam(t *testing.T) {
-	srv := startServerWith(t, httpapi.Config{SCIMReadRate: 1000, SCIMWriteRate: 0.5}) // writes: burst of 1
+	srv := startServerWith(t, httpsrv.Config{SCIMReadRate: 1000, SCIMWriteRate: 0.5}) // writes: burst of 1
 	c, _ := srv.newTeam("Acme")
 	other, _ := srv.newTeam("Other")
 	c.createUser("one@example.com")

@@ -37,3 +37,9 @@ func Status(k service.Kind) int {
 	}
 	return http.StatusInternalServerError
 }
+
+// Where each edge lives (every edge and the composition agree on these).
+const (
+	SCIMPrefix = "/scim/v2" // the SCIM base URL's path
+	APIPrefix  = "/api/v1"  // the admin API
+)

@@ -113,7 +113,7 @@ func RandomPassword() string {
 // sign-ins costs at most PasswordConcurrency() × PasswordParams.Memory of
 // RAM (64 MiB each) however many arrive at once; the others wait their
 // turn without holding any argon2 memory. The HTTP layer queues and sheds
-// sign-ins before they get here (httpapi's password gate), so this wait
+// sign-ins before they get here (websession's password gate), so this wait
 // stays short.
 var passwordWork = newWorkLimiter(defaultPasswordConcurrency())
 

@@ -97,3 +97,28 @@ func JoinRoles(roles []string) string {
 
 // HasRole reports whether the stored role list holds role.
 func HasRole(stored, role string) bool { return slices.Contains(SplitRoles(stored), role) }
+
+// RequirePermission refuses a caller whose roles don't allow act in the
+// team, saying which roles do.
+func RequirePermission(c Caller, act Action) error {
+	if act == "" || c.Can(act) {
+		return nil
+	}
+	var who []string
+	for _, p := range Permissions {
+		if p.Action == act {
+			who = p.Roles
+		}
+	}
+	return Forbidden("you need one of the roles %s in team %s to %s (%s); your roles: %s",
+		strings.Join(who, ", "), c.Team.Slug, act, describe(act), strings.Join(c.Roles, ", "))
+}
+
+func describe(act Action) string {
+	for _, p := range Permissions {
+		if p.Action == act {
+			return p.Description
+		}
+	}
+	return string(act)
+}

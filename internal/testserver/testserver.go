@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/sqlite"
@@ -26,7 +26,7 @@ import (
 type Server struct {
 	URL  string // http://127.0.0.1:PORT
 	Base string // the SCIM base URL
-	API  *httpapi.Server
+	API  *server.Server
 	Svc  *service.Service
 	St   store.Store
 }
@@ -34,7 +34,7 @@ type Server struct {
 // Options tune Start. The zero value logs nowhere and uses the default
 // server configuration.
 type Options struct {
-	Config httpapi.Config
+	Config server.Config
 	// Log receives the server's log; nil discards it.
 	Log *slog.Logger
 }
@@ -49,13 +49,13 @@ func Start(t testing.TB, st store.Store, o Options) *Server {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	svc := service.New(st, log)
-	api := httpapi.New(svc, log, o.Config)
+	api := server.New(svc, log, o.Config)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
 	}
-	srv := httpapi.NewHTTPServer(ln.Addr().String(), api, log)
+	srv := server.NewHTTPServer(ln.Addr().String(), api, log)
 	api.SetReady(true)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
@@ -72,7 +72,7 @@ func Start(t testing.TB, st store.Store, o Options) *Server {
 		st.Close()
 	})
 	url := "http://" + ln.Addr().String()
-	return &Server{URL: url, Base: url + httpapi.SCIMPrefix, API: api, Svc: svc, St: st}
+	return &Server{URL: url, Base: url + server.SCIMPrefix, API: api, Svc: svc, St: st}
 }
 
 // StartSQLite is Start over a fresh embedded store in a temporary

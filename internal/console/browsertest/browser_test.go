@@ -20,7 +20,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/rosterhq/roster/internal/httpapi"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/testserver"
@@ -46,7 +46,7 @@ func needChromium(t *testing.T) {
 type env struct {
 	t     *testing.T
 	url   string
-	api   *httpapi.Server
+	api   *server.Server
 	svc   *service.Service
 	st    store.Store
 	team  store.Team

@@ -1,4 +1,8 @@
-package httpapi
+// Package adminapi is the admin JSON API under /api/v1: everything an
+// admin does in the console, for scripts (described by openapi.json).
+// Handlers call the service and return errors; writeAPIError maps them to
+// the API's error body in one place, panics included.
+package adminapi
 
 // The admin JSON API under /api/v1: a small framework every admin endpoint
 // uses. A route is one row of the table in apiRouteTable: method, path,
@@ -12,11 +16,11 @@ package httpapi
 // event each, so a refused request changes nothing.
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -26,16 +30,40 @@ import (
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/websession"
 )
 
 // APIPrefix is where the admin API lives.
-const APIPrefix = "/api/v1"
+const APIPrefix = httpx.APIPrefix
 
 // Cookie and header names of browser sessions.
 const (
-	SessionCookie = "roster_session"
-	CSRFHeader    = "X-CSRF-Token"
+	SessionCookie = websession.SessionCookie
+	CSRFHeader    = websession.CSRFHeader
 )
+
+// API serves the admin API under APIPrefix.
+type API struct {
+	svc      *service.Service
+	log      *slog.Logger
+	sessions *websession.Sessions
+	mux      *http.ServeMux
+}
+
+// New builds the admin API over the service and the shared sign-in.
+func New(svc *service.Service, log *slog.Logger, sessions *websession.Sessions) *API {
+	s := &API{svc: svc, log: log, sessions: sessions, mux: http.NewServeMux()}
+	s.apiRoutes()
+	return s
+}
+
+// Mount registers the admin API on mux.
+func (s *API) Mount(mux *http.ServeMux) { mux.Handle(APIPrefix+"/", s) }
+
+// ServeHTTP serves one admin API request; a panic becomes its JSON 500.
+func (s *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	httpx.Recover(s.log, s.writeAPIError, s.mux).ServeHTTP(w, r)
+}
 
 // apiAuth says who may call a route.
 type apiAuth int
@@ -66,15 +94,10 @@ type apiRoute struct {
 	Handle apiHandler
 }
 
-// apiState is what the admin API keeps in memory.
-type apiState struct {
-	signin *signinState // sign-in limiter and password gate (signin.go)
-}
-
 // apiRouteTable lists every admin API route. Add yours here (or append a
 // slice from your own api_*.go file); the OpenAPI test checks each route
 // is described in openapi.json.
-func (s *Server) apiRouteTable() []apiRoute {
+func (s *API) apiRouteTable() []apiRoute {
 	var routes []apiRoute
 	routes = append(routes, s.apiAuthRoutes()...)   // api_auth.go
 	routes = append(routes, s.apiMemberRoutes()...) // api_members.go
@@ -84,8 +107,7 @@ func (s *Server) apiRouteTable() []apiRoute {
 }
 
 // apiRoutes registers the admin API on the server's mux; routes() calls it.
-func (s *Server) apiRoutes() {
-	s.api = &apiState{signin: newSigninState(s.cfg.SignIn)}
+func (s *API) apiRoutes() {
 	for _, rt := range s.apiRouteTable() {
 		s.mux.Handle(rt.Method+" "+APIPrefix+rt.Path, s.apiServe(rt))
 	}
@@ -93,7 +115,7 @@ func (s *Server) apiRoutes() {
 	s.mux.Handle(APIPrefix+"/", http.HandlerFunc(s.apiNoRoute))
 }
 
-func (s *Server) apiNoRoute(w http.ResponseWriter, r *http.Request) {
+func (s *API) apiNoRoute(w http.ResponseWriter, r *http.Request) {
 	var allowed []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		probe := r.Clone(r.Context())
@@ -113,7 +135,7 @@ func (s *Server) apiNoRoute(w http.ResponseWriter, r *http.Request) {
 
 // apiServe wraps a route: authentication, CSRF, team membership,
 // permission, then the handler; any error is written as JSON.
-func (s *Server) apiServe(rt apiRoute) http.Handler {
+func (s *API) apiServe(rt apiRoute) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		err := func() error {
@@ -128,7 +150,7 @@ func (s *Server) apiServe(rt apiRoute) http.Handler {
 				if c, err = s.svc.TeamCaller(r.Context(), c, r.PathValue("slug")); err != nil {
 					return err
 				}
-				if err := requirePermission(c, rt.Action); err != nil {
+				if err := service.RequirePermission(c, rt.Action); err != nil {
 					return err
 				}
 			}
@@ -140,72 +162,35 @@ func (s *Server) apiServe(rt apiRoute) http.Handler {
 	})
 }
 
-// requirePermission refuses a caller whose roles don't allow act in the
-// team, saying which roles do.
-func requirePermission(c service.Caller, act service.Action) error {
-	if act == "" || c.Can(act) {
-		return nil
-	}
-	var who []string
-	for _, p := range service.Permissions {
-		if p.Action == act {
-			who = p.Roles
-		}
-	}
-	return service.Forbidden("you need one of the roles %s in team %s to %s (%s); your roles: %s",
-		strings.Join(who, ", "), c.Team.Slug, act, describe(act), strings.Join(c.Roles, ", "))
-}
-
-func describe(act service.Action) string {
-	for _, p := range service.Permissions {
-		if p.Action == act {
-			return p.Description
-		}
-	}
-	return string(act)
-}
-
 // apiAuthenticate finds the caller: a personal API token (Authorization:
 // Bearer rpt_…, no CSRF token needed since browsers never send it on their
 // own) or a session cookie, whose state-changing requests must carry the
 // session's X-CSRF-Token.
-func (s *Server) apiAuthenticate(r *http.Request) (service.Caller, error) {
-	ctx := r.Context()
-	ip := clientIP(r)
+func (s *API) apiAuthenticate(r *http.Request) (service.Caller, error) {
 	if h := strings.TrimSpace(r.Header.Get("Authorization")); h != "" {
 		scheme, tok, _ := strings.Cut(h, " ")
 		tok = strings.TrimSpace(tok)
 		if !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(tok, service.APITokenPrefix) {
-			return service.Caller{}, service.Unauthorized("the admin API takes a personal API token (Authorization: Bearer %s…) or a session cookie; SCIM keys work only on %s", service.APITokenPrefix, SCIMPrefix)
+			return service.Caller{}, service.Unauthorized("the admin API takes a personal API token (Authorization: Bearer %s…) or a session cookie; SCIM keys work only on %s", service.APITokenPrefix, httpx.SCIMPrefix)
 		}
-		acc, t, err := s.svc.AuthenticateAPIToken(ctx, tok, ip)
-		if err != nil {
-			return service.Caller{}, err
-		}
-		return service.Caller{Account: acc, Actor: service.TokenActor(t, RequestID(ctx), ip)}, nil
+		return s.sessions.Token(r, tok)
 	}
-	ck, err := r.Cookie(SessionCookie)
-	if err != nil || ck.Value == "" {
+	c, csrf, ok, err := s.sessions.Cookie(r)
+	if !ok {
 		return service.Caller{}, service.Unauthorized("sign in first (POST %s/auth/login) or send a personal API token", APIPrefix)
 	}
-	acc, sess, err := s.svc.AuthenticateSession(ctx, ck.Value)
 	if err != nil {
 		return service.Caller{}, err
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-	default:
-		got := r.Header.Get(CSRFHeader)
-		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
-			return service.Caller{}, &apiError{Status: http.StatusForbidden, Code: "csrf", Message: "missing or wrong " + CSRFHeader + " header: send the csrf_token the sign-in returned"}
-		}
+	if !websession.Safe(r.Method) && !websession.ValidCSRF(r.Header.Get(CSRFHeader), csrf) {
+		return service.Caller{}, &apiError{Status: http.StatusForbidden, Code: "csrf", Message: "missing or wrong " + CSRFHeader + " header: send the csrf_token the sign-in returned"}
 	}
-	return service.Caller{Account: acc, Actor: service.AccountActor(acc, RequestID(ctx), ip), SessionHash: sess.TokenHash}, nil
+	return c, nil
 }
 
 // writeAPIError writes an admin API error. A *service.Error goes to the
 // client as it is; anything unknown is a 500 whose cause is only logged.
-func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
+func (s *API) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
 	e := toAPIError(err)
 	if e.Status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "status", e.Status, "err", err.Error())

@@ -1,4 +1,4 @@
-package httpapi
+package adminapi
 
 // Admin API of a team's SCIM settings: SCIM keys (create, list, revoke,
 // rotate with grace), the team's provisioning policies (seat limit,
@@ -15,7 +15,7 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
-func (s *Server) apiSCIMRoutes() []apiRoute {
+func (s *API) apiSCIMRoutes() []apiRoute {
 	const t = "/teams/{slug}"
 	return []apiRoute{
 		{Method: "GET", Path: t + "/scim/keys", Auth: apiTeam, Action: service.ActSCIMManage, Handle: s.apiListKeys},
@@ -32,7 +32,7 @@ func (s *Server) apiSCIMRoutes() []apiRoute {
 	}
 }
 
-func (s *Server) apiListKeys(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiListKeys(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	keys, err := s.svc.ListKeys(r.Context(), c.Team.Slug)
 	if err != nil {
 		return err
@@ -46,7 +46,7 @@ func (s *Server) apiListKeys(w http.ResponseWriter, r *http.Request, c *service.
 	return nil
 }
 
-func (s *Server) apiCreateKey(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiCreateKey(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	var body struct {
 		Name      string     `json:"name"`
 		ExpiresAt *time.Time `json:"expires_at"`
@@ -82,7 +82,7 @@ func (s *Server) apiCreateKey(w http.ResponseWriter, r *http.Request, c *service
 	return nil
 }
 
-func (s *Server) apiRevokeKey(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiRevokeKey(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	if err := s.svc.RevokeKey(r.Context(), c.Team.Slug, r.PathValue("id"), c.Actor); err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (s *Server) apiRevokeKey(w http.ResponseWriter, r *http.Request, c *service
 	return nil
 }
 
-func (s *Server) apiRotateKey(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiRotateKey(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	var body struct {
 		Grace string `json:"grace"`
 	}
@@ -113,7 +113,7 @@ func (s *Server) apiRotateKey(w http.ResponseWriter, r *http.Request, c *service
 	return nil
 }
 
-func (s *Server) policiesJSON(r *http.Request, team store.Team) (map[string]any, error) {
+func (s *API) policiesJSON(r *http.Request, team store.Team) (map[string]any, error) {
 	used, err := s.svc.SeatsUsed(r.Context(), team.ID)
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (s *Server) policiesJSON(r *http.Request, team store.Team) (map[string]any,
 		"group_delete_deactivates": team.GroupDeleteDeactivates, "scim_enabled": team.SCIMEnabled}, nil
 }
 
-func (s *Server) apiGetPolicies(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiGetPolicies(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	out, err := s.policiesJSON(r, c.Team)
 	if err != nil {
 		return err
@@ -131,7 +131,7 @@ func (s *Server) apiGetPolicies(w http.ResponseWriter, r *http.Request, c *servi
 	return nil
 }
 
-func (s *Server) apiPatchPolicies(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiPatchPolicies(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	var body struct {
 		SeatLimit              *int  `json:"seat_limit"`
 		GroupDeleteDeactivates *bool `json:"group_delete_deactivates"`
@@ -167,7 +167,7 @@ func groupJSON(g service.GroupSummary) map[string]any {
 // MaxGroupsPerPage caps per_page on group lists.
 const MaxGroupsPerPage = 200
 
-func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiListGroups(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	qv := r.URL.Query()
 	page, perPage, err := pageParams(qv, MaxGroupsPerPage)
 	if err != nil {
@@ -187,7 +187,7 @@ func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request, c *servic
 
 // apiGetGroup shows a group; its members are paged through
 // GET …/members?group={id}, since a group can hold 100,000 of them.
-func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiGetGroup(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	g, err := s.svc.GroupSummaryByID(r.Context(), c.Team, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -196,7 +196,7 @@ func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request, c *service.
 	return nil
 }
 
-func (s *Server) apiPutGroupRoles(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiPutGroupRoles(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	var body struct {
 		Roles *[]string `json:"roles"`
 	}
@@ -224,7 +224,7 @@ func attributesJSON(list []scim.CustomAttribute) []scim.CustomAttribute {
 	return list
 }
 
-func (s *Server) apiGetSchema(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiGetSchema(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	list, err := scim.ParseCustomAttributes(c.Team.UserExtension)
 	if err != nil {
 		return err
@@ -236,7 +236,7 @@ func (s *Server) apiGetSchema(w http.ResponseWriter, r *http.Request, c *service
 // apiPutSchema declares the team's custom User attributes, as `roster
 // schema apply` does: new ones are added, descriptions updated, and with
 // prune the ones not listed withdrawn.
-func (s *Server) apiPutSchema(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiPutSchema(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	var body struct {
 		Attributes *[]scim.CustomAttribute `json:"attributes"`
 		Prune      bool                    `json:"prune"`

@@ -1,4 +1,4 @@
-package httpapi
+package httpx
 
 // Who the client is, behind a reverse proxy: roster serve
 // --trusted-proxies names the peers (the TLS proxy, a load balancer) whose
@@ -137,12 +137,22 @@ type clientIPKeyType struct{}
 var clientIPKey clientIPKeyType
 
 // withClientIP records the request's client address in its context,
-// once: an in-process request made while serving another (the console's
-// "Test connection", a /Bulk operation) keeps its parent's client.
-func (s *Server) withClientIP(ctx context.Context, r *http.Request) (context.Context, string) {
+// once: an in-process request made while serving another keeps its
+// parent's client.
+func withClientIP(ctx context.Context, r *http.Request, proxies []netip.Prefix) (context.Context, string) {
 	if ip, ok := ctx.Value(clientIPKey).(string); ok {
 		return ctx, ip
 	}
-	ip := resolveClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), s.cfg.TrustedProxies)
+	ip := resolveClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), proxies)
 	return context.WithValue(ctx, clientIPKey, ip), ip
+}
+
+// ClientIP is the client's address: the peer's, or, from a trusted proxy
+// (Layers.TrustedProxies), the one its X-Forwarded-For names. The layers
+// work it out once per request.
+func ClientIP(r *http.Request) string {
+	if ip, ok := r.Context().Value(clientIPKey).(string); ok {
+		return ip
+	}
+	return resolveClientIP(r.RemoteAddr, nil, nil)
 }

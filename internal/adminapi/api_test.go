@@ -1,4 +1,4 @@
-package httpapi
+package adminapi
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/websession"
 )
 
 // TestOpenAPIDescribesEveryRoute keeps openapi.json in step with the route
@@ -24,7 +25,8 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	if !strings.HasPrefix(doc.OpenAPI, "3.0") {
 		t.Fatalf("openapi %q", doc.OpenAPI)
 	}
-	s := New(service.New(nil, nil), slog.New(slog.NewTextHandler(io.Discard, nil)), Config{})
+	svc := service.New(nil, nil)
+	s := New(svc, slog.New(slog.NewTextHandler(io.Discard, nil)), websession.New(svc, websession.Config{}))
 	seen := map[string]bool{}
 	for _, rt := range s.apiRouteTable() {
 		key := strings.ToLower(rt.Method) + " " + rt.Path

@@ -1,4 +1,4 @@
-package httpapi
+package adminapi
 
 import (
 	"net/http"
@@ -10,7 +10,7 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
-func (s *Server) apiMemberRoutes() []apiRoute {
+func (s *API) apiMemberRoutes() []apiRoute {
 	const t = "/teams/{slug}"
 	return []apiRoute{
 		{Method: "GET", Path: "/teams", Auth: apiAccount, Handle: s.apiMyTeams},
@@ -31,7 +31,7 @@ func (s *Server) apiMemberRoutes() []apiRoute {
 	}
 }
 
-func (s *Server) apiMyTeams(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiMyTeams(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	teams, err := s.svc.AccountTeams(r.Context(), c.Account)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func (s *Server) apiMyTeams(w http.ResponseWriter, r *http.Request, c *service.C
 	return nil
 }
 
-func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiTeam(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	writeAPIJSON(w, http.StatusOK, map[string]any{"id": c.Team.ID, "slug": c.Team.Slug, "name": c.Team.Name,
 		"scim_enabled": c.Team.SCIMEnabled, "created_at": timeJSON(c.Team.Created),
 		"you": map[string]any{"member_id": c.Member.ID, "roles": c.Roles}})
@@ -80,7 +80,7 @@ func memberJSON(m service.MemberView, full bool) map[string]any {
 // MaxMembersPerPage caps per_page on member lists.
 const MaxMembersPerPage = 500
 
-func (s *Server) apiListMembers(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiListMembers(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	qv := r.URL.Query()
 	q := store.MemberQuery{Text: strings.TrimSpace(qv.Get("q")), GroupID: qv.Get("group")}
 	switch st := qv.Get("status"); st {
@@ -147,7 +147,7 @@ func intParam(v, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-func (s *Server) apiGetMember(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiGetMember(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	m, err := s.svc.GetMember(r.Context(), *c, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -156,7 +156,7 @@ func (s *Server) apiGetMember(w http.ResponseWriter, r *http.Request, c *service
 	return nil
 }
 
-func (s *Server) apiPatchMember(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiPatchMember(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	var body map[string]any
 	if err := decodeAPIBody(r, &body); err != nil {
 		return err
@@ -169,7 +169,7 @@ func (s *Server) apiPatchMember(w http.ResponseWriter, r *http.Request, c *servi
 	return nil
 }
 
-func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiRemoveMember(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	if err := s.svc.RemoveMember(r.Context(), *c, r.PathValue("id")); err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request, c *serv
 	return nil
 }
 
-func (s *Server) apiLeave(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiLeave(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	if err := s.svc.LeaveTeam(r.Context(), *c); err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func nullable(s string) any {
 	return s
 }
 
-func (s *Server) apiListInvites(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiListInvites(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	list, err := s.svc.Invites(r.Context(), *c)
 	if err != nil {
 		return err
@@ -218,7 +218,7 @@ func newInviteJSON(ni service.NewInvite) map[string]any {
 	return out
 }
 
-func (s *Server) apiCreateInvite(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiCreateInvite(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	var body struct {
 		Email string `json:"email"`
 		Role  string `json:"role"`
@@ -234,7 +234,7 @@ func (s *Server) apiCreateInvite(w http.ResponseWriter, r *http.Request, c *serv
 	return nil
 }
 
-func (s *Server) apiResendInvite(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiResendInvite(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	ni, err := s.svc.ResendInvite(r.Context(), *c, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -243,7 +243,7 @@ func (s *Server) apiResendInvite(w http.ResponseWriter, r *http.Request, c *serv
 	return nil
 }
 
-func (s *Server) apiRevokeInvite(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiRevokeInvite(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	if err := s.svc.RevokeInvite(r.Context(), *c, r.PathValue("id")); err != nil {
 		return err
 	}
@@ -251,12 +251,12 @@ func (s *Server) apiRevokeInvite(w http.ResponseWriter, r *http.Request, c *serv
 	return nil
 }
 
-func (s *Server) apiGetSCIM(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiGetSCIM(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	writeAPIJSON(w, http.StatusOK, map[string]any{"enabled": c.Team.SCIMEnabled})
 	return nil
 }
 
-func (s *Server) apiPutSCIM(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiPutSCIM(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	var body struct {
 		Enabled *bool `json:"enabled"`
 	}

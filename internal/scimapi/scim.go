@@ -1,4 +1,4 @@
-package httpapi
+package scimapi
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/scim/filter"
 	"github.com/rosterhq/roster/internal/service"
@@ -27,9 +28,9 @@ func principal(r *http.Request) service.Principal {
 
 // authed authenticates the team's SCIM key before h runs; every handler
 // behind it sees only its key's team.
-func (s *Server) authed(h handler) http.Handler {
+func (s *Handler) authed(h handler) http.Handler {
 	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := s.svc.Authenticate(r.Context(), bearerToken(r), clientIP(r))
+		p, err := s.svc.Authenticate(r.Context(), bearerToken(r), httpx.ClientIP(r))
 		provNote(r, p) // a refused but known key still names its team
 		if err != nil {
 			return err
@@ -58,9 +59,9 @@ func bearerToken(r *http.Request) string {
 	return ""
 }
 
-func (s *Server) actor(r *http.Request) service.Actor {
+func (s *Handler) actor(r *http.Request) service.Actor {
 	p := principal(r)
-	return service.Actor{Kind: "scim-key", ID: p.Key.ID, Name: p.Key.Name, RequestID: RequestID(r.Context()), IP: clientIP(r)}
+	return service.Actor{Kind: "scim-key", ID: p.Key.ID, Name: p.Key.Name, RequestID: httpx.RequestID(r.Context()), IP: httpx.ClientIP(r)}
 }
 
 // readBody reads a JSON request body. application/scim+json and
@@ -215,7 +216,7 @@ func scimKind(v any) string {
 
 // parseList applies RFC 7644 §3.4.2.4: startIndex below 1 is 1, count
 // below 0 is 0, and count above maxResults is capped.
-func (s *Server) parseList(q listQuery) (service.ListOptions, error) {
+func (s *Handler) parseList(q listQuery) (service.ListOptions, error) {
 	o := service.ListOptions{StartIndex: 1, Count: s.cfg.DefaultCount}
 	if q.startIndex != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(q.startIndex))
@@ -254,7 +255,7 @@ type resourceHandlers struct {
 	list, search, create, get, replace, patch, delete handler
 }
 
-func (s *Server) respond(w http.ResponseWriter, r *http.Request, status int, rt *scim.ResourceType, out map[string]any) error {
+func (s *Handler) respond(w http.ResponseWriter, r *http.Request, status int, rt *scim.ResourceType, out map[string]any) error {
 	proj := scim.ParseProjection(r.URL.Query().Get("attributes"), r.URL.Query().Get("excludedAttributes"))
 	if m, ok := out["meta"].(map[string]any); ok {
 		if status == http.StatusCreated {
@@ -274,8 +275,8 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, status int, rt 
 	return nil
 }
 
-func (s *Server) renderUser(r *http.Request, v service.UserView) map[string]any {
-	base := s.baseURL(r)
+func (s *Handler) renderUser(r *http.Request, v service.UserView) map[string]any {
+	base := s.BaseURL(r)
 	var extra map[string]any
 	if len(v.Groups) > 0 {
 		groups := make([]any, len(v.Groups))
@@ -291,8 +292,8 @@ func (s *Server) renderUser(r *http.Request, v service.UserView) map[string]any 
 	}, extra)
 }
 
-func (s *Server) renderGroup(r *http.Request, v service.GroupView) map[string]any {
-	base := s.baseURL(r)
+func (s *Handler) renderGroup(r *http.Request, v service.GroupView) map[string]any {
+	base := s.BaseURL(r)
 	var extra map[string]any
 	if v.Members != nil {
 		members := make([]any, len(v.Members))
@@ -326,7 +327,7 @@ func projection(r *http.Request) scim.Projection {
 	return scim.ParseProjection(r.URL.Query().Get("attributes"), r.URL.Query().Get("excludedAttributes"))
 }
 
-func (s *Server) userHandlers() resourceHandlers {
+func (s *Handler) userHandlers() resourceHandlers {
 	list := func(w http.ResponseWriter, r *http.Request, q listQuery) error {
 		rt := s.svc.UserType(principal(r).Team)
 		o, err := s.parseList(q)
@@ -409,7 +410,7 @@ func (s *Server) userHandlers() resourceHandlers {
 // userWithGroups answers a write with the full user, groups included. The
 // user is the record the write committed (as a create answers); only its
 // groups, when the answer shows them, are read.
-func (s *Server) userWithGroups(w http.ResponseWriter, r *http.Request, v service.UserView) error {
+func (s *Handler) userWithGroups(w http.ResponseWriter, r *http.Request, v service.UserView) error {
 	rt := s.svc.UserType(principal(r).Team)
 	if projection(r).Returns(rt, "groups") {
 		var err error
@@ -424,7 +425,7 @@ func (s *Server) userWithGroups(w http.ResponseWriter, r *http.Request, v servic
 // members without being asked to by name.
 const patchResponseMembers = 1000
 
-func (s *Server) groupHandlers() resourceHandlers {
+func (s *Handler) groupHandlers() resourceHandlers {
 	rt := scim.GroupType
 	list := func(w http.ResponseWriter, r *http.Request, q listQuery) error {
 		o, err := s.parseList(q)
@@ -529,7 +530,7 @@ func (s *Server) groupHandlers() resourceHandlers {
 
 // ---- discovery ----
 
-func (s *Server) caps() scim.Capabilities {
+func (s *Handler) caps() scim.Capabilities {
 	return scim.Capabilities{MaxResults: s.cfg.MaxResults, MaxPayloadSize: int(s.cfg.MaxBodyBytes),
 		MaxBulkOperations: s.cfg.MaxBulkOperations, MaxBulkPayload: int(s.bulkPayloadLimit())}
 }
@@ -542,20 +543,20 @@ func noFilter(r *http.Request) error {
 	return nil
 }
 
-func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) error {
+func (s *Handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request) error {
 	if err := noFilter(r); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, scim.ServiceProviderConfig(s.baseURL(r), s.caps()))
+	writeJSON(w, http.StatusOK, scim.ServiceProviderConfig(s.BaseURL(r), s.caps()))
 	return nil
 }
 
 // discoveryTypes are the resource types a discovery request sees. Discovery
 // needs no key; with a valid one, the key's team sees its own custom User
 // attributes too.
-func (s *Server) discoveryTypes(r *http.Request) []*scim.ResourceType {
+func (s *Handler) discoveryTypes(r *http.Request) []*scim.ResourceType {
 	if tok := bearerToken(r); tok != "" {
-		if p, err := s.svc.Authenticate(r.Context(), tok, clientIP(r)); err == nil {
+		if p, err := s.svc.Authenticate(r.Context(), tok, httpx.ClientIP(r)); err == nil {
 			return []*scim.ResourceType{s.svc.UserType(p.Team), scim.GroupType}
 		}
 	}
@@ -577,44 +578,44 @@ func discoverySchemas(types []*scim.ResourceType) []*scim.Schema {
 	return out
 }
 
-func (s *Server) resourceTypes(w http.ResponseWriter, r *http.Request) error {
+func (s *Handler) resourceTypes(w http.ResponseWriter, r *http.Request) error {
 	if err := noFilter(r); err != nil {
 		return err
 	}
 	var out []any
 	for _, rt := range s.discoveryTypes(r) {
-		out = append(out, scim.ResourceTypeDoc(s.baseURL(r), rt))
+		out = append(out, scim.ResourceTypeDoc(s.BaseURL(r), rt))
 	}
 	writeJSON(w, http.StatusOK, scim.NewList(len(out), 1, out))
 	return nil
 }
 
-func (s *Server) resourceType(w http.ResponseWriter, r *http.Request) error {
+func (s *Handler) resourceType(w http.ResponseWriter, r *http.Request) error {
 	for _, rt := range s.discoveryTypes(r) {
 		if strings.EqualFold(rt.ID, r.PathValue("id")) {
-			writeJSON(w, http.StatusOK, scim.ResourceTypeDoc(s.baseURL(r), rt))
+			writeJSON(w, http.StatusOK, scim.ResourceTypeDoc(s.BaseURL(r), rt))
 			return nil
 		}
 	}
 	return scim.NotFound("resource type", r.PathValue("id"))
 }
 
-func (s *Server) schemas(w http.ResponseWriter, r *http.Request) error {
+func (s *Handler) schemas(w http.ResponseWriter, r *http.Request) error {
 	if err := noFilter(r); err != nil {
 		return err
 	}
 	var out []any
 	for _, sc := range discoverySchemas(s.discoveryTypes(r)) {
-		out = append(out, scim.SchemaDoc(s.baseURL(r), sc))
+		out = append(out, scim.SchemaDoc(s.BaseURL(r), sc))
 	}
 	writeJSON(w, http.StatusOK, scim.NewList(len(out), 1, out))
 	return nil
 }
 
-func (s *Server) schema(w http.ResponseWriter, r *http.Request) error {
+func (s *Handler) schema(w http.ResponseWriter, r *http.Request) error {
 	for _, sc := range discoverySchemas(s.discoveryTypes(r)) {
 		if strings.EqualFold(sc.ID, r.PathValue("id")) {
-			writeJSON(w, http.StatusOK, scim.SchemaDoc(s.baseURL(r), sc))
+			writeJSON(w, http.StatusOK, scim.SchemaDoc(s.BaseURL(r), sc))
 			return nil
 		}
 	}
@@ -623,17 +624,26 @@ func (s *Server) schema(w http.ResponseWriter, r *http.Request) error {
 
 // rateLimit spends one token of the team's read or write bucket, or answers
 // 429 with Retry-After and a SCIM error that says which limit was hit.
-func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, p service.Principal) error {
+func (s *Handler) rateLimit(w http.ResponseWriter, r *http.Request, p service.Principal) error {
 	write := r.Method != http.MethodGet && !strings.HasSuffix(r.URL.Path, "/.search")
+	secs, err := s.spend(p, write)
+	if err != nil {
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	return err
+}
+
+// spend takes one token of the team's read or write bucket; when none is
+// left, the error says which limit was hit and secs when to retry.
+func (s *Handler) spend(p service.Principal, write bool) (secs int, err error) {
 	l, kind, rate := s.readLimit, "reads", s.cfg.SCIMReadRate
 	if write {
 		l, kind, rate = s.writeLimit, "writes", s.cfg.SCIMWriteRate
 	}
 	ok, wait := l.allow(p.Team.ID)
 	if ok {
-		return nil
+		return 0, nil
 	}
-	secs := int(math.Ceil(wait.Seconds()))
-	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-	return scim.Errorf(http.StatusTooManyRequests, "", "rate limit: team %q may make %g SCIM %s per second; retry after %d s", p.Team.Slug, rate, kind, max(secs, 1))
+	secs = max(int(math.Ceil(wait.Seconds())), 1)
+	return secs, scim.Errorf(http.StatusTooManyRequests, "", "rate limit: team %q may make %g SCIM %s per second; retry after %d s", p.Team.Slug, rate, kind, secs)
 }

@@ -1,4 +1,4 @@
-package httpapi
+package scimapi
 
 import (
 	"bytes"
@@ -10,31 +10,27 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/provlog"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/sqlite"
 )
 
-func newTestServer(t *testing.T) (*Server, *bytes.Buffer) {
-	t.Helper()
-	s, logs, _ := newTestServerStore(t)
-	return s, logs
-}
-
-// newTestServerStore is newTestServer that also hands back the store, for
-// tests that seed it directly.
-func newTestServerStore(t *testing.T) (*Server, *bytes.Buffer, store.Store) {
+// newTestHandler is the SCIM handler over a fresh embedded store, logging
+// to the returned buffer, with a provisioning log writer.
+func newTestHandler(t *testing.T) (*Handler, *bytes.Buffer, store.Store) {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
 	var logs bytes.Buffer
-	log := slog.New(ContextHandler{Handler: slog.NewJSONHandler(&logs, nil)})
-	s := New(service.New(st, log), log, Config{})
-	s.SetReady(true)
-	return s, &logs, st
+	log := slog.New(httpx.ContextHandler{Handler: slog.NewJSONHandler(&logs, nil)})
+	svc := service.New(st, log)
+	prov := svc.StartProvisioningLog(log, provlog.Config{})
+	t.Cleanup(func() { prov.Close(); st.Close() })
+	return New(svc, log, Config{}, prov), &logs, st
 }
 
 func decode(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
@@ -47,7 +43,7 @@ func decode(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
 }
 
 func TestPanicBecomesSCIMErrorAndServerKeepsServing(t *testing.T) {
-	s, logs := newTestServer(t)
+	s, logs, _ := newTestHandler(t)
 	s.mux.HandleFunc("GET /scim/v2/boom", func(http.ResponseWriter, *http.Request) { panic("kaboom") })
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest("GET", "/scim/v2/boom", nil))
@@ -62,14 +58,14 @@ func TestPanicBecomesSCIMErrorAndServerKeepsServing(t *testing.T) {
 		t.Fatal("panic and stack not logged")
 	}
 	rec = httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/scim/v2/ServiceProviderConfig", nil))
 	if rec.Code != 200 {
-		t.Fatalf("healthz after panic: %d", rec.Code)
+		t.Fatalf("SCIM after panic: %d", rec.Code)
 	}
 }
 
 func TestUnknownSCIMRoutesGetSCIMErrors(t *testing.T) {
-	s, _ := newTestServer(t)
+	s, _, _ := newTestHandler(t)
 	cases := []struct {
 		method, path string
 		status       int
@@ -99,43 +95,6 @@ func TestUnknownSCIMRoutesGetSCIMErrors(t *testing.T) {
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
-func TestEveryLogLineCarriesTheRequestID(t *testing.T) {
-	s, logs := newTestServer(t)
-	req := httptest.NewRequest("GET", "/scim/v2/Users?filter=userName+eq+%22secret-person%22", nil)
-	req.Header.Set("Authorization", "Bearer rsk_not-a-real-key")
-	req.Header.Set("X-Request-Id", "req-42")
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, req)
-	if rec.Code != 401 || rec.Header().Get("X-Request-Id") != "req-42" {
-		t.Fatalf("status %d, request id %q", rec.Code, rec.Header().Get("X-Request-Id"))
-	}
-	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
-	if len(lines) < 2 {
-		t.Fatalf("expected the refusal and the access log, got %q", logs.String())
-	}
-	for _, l := range lines {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil || m["request_id"] != "req-42" {
-			t.Errorf("log line without the request id: %s", l)
-		}
-	}
-	for _, secret := range []string{"rsk_not-a-real-key", "secret-person"} {
-		if strings.Contains(logs.String(), secret) {
-			t.Errorf("log contains %q", secret)
-		}
-	}
-}
-
-func TestHealthzWaitsForReady(t *testing.T) {
-	s, _ := newTestServer(t)
-	s.SetReady(false)
-	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
-	if rec.Code != http.StatusServiceUnavailable {
-		t.Fatalf("not ready: %d", rec.Code)
-	}
-}
-
 func TestBearerToken(t *testing.T) {
 	for _, c := range []struct{ header, want string }{
 		{"Bearer rsk_abc", "rsk_abc"},
@@ -156,7 +115,7 @@ func TestBearerToken(t *testing.T) {
 }
 
 func TestParseListEdgeCases(t *testing.T) {
-	s, _ := newTestServer(t)
+	s, _, _ := newTestHandler(t)
 	for _, c := range []struct {
 		q             listQuery
 		start, count  int
@@ -180,5 +139,44 @@ func TestParseListEdgeCases(t *testing.T) {
 		if err != nil || o.StartIndex != c.start || o.Count != c.count {
 			t.Errorf("%+v: got start %d count %d err %v", c.q, o.StartIndex, o.Count, err)
 		}
+	}
+}
+
+// The body capture leaves the handler's body intact, and a request that
+// never reached a team is not logged.
+func TestProvisioningCaptureKeepsBody(t *testing.T) {
+	s, _, _ := newTestHandler(t)
+	body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@x.io","password":"pw-123"}`
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("POST", Prefix+"/Users", strings.NewReader(body)))
+	if rec.Code != 401 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if err := s.prov.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s.prov.Written() != 0 {
+		t.Fatal("a request with no key was logged")
+	}
+	r := httptest.NewRequest("POST", Prefix+"/Users", strings.NewReader(body))
+	r2, pr := s.provBegin(r)
+	b := make([]byte, len(body)+10)
+	n, _ := r2.Body.Read(b)
+	if string(b[:n]) != body || string(pr.body.buf) != body || pr.body.n != int64(len(body)) || pr.body.truncated {
+		t.Fatalf("handler read %q, captured %q", b[:n], pr.body.buf)
+	}
+	big := strings.Repeat("x", 70<<10)
+	r3, pr3 := s.provBegin(httptest.NewRequest("POST", Prefix+"/Users", strings.NewReader(big)))
+	all := new(strings.Builder)
+	buf := make([]byte, 4096)
+	for {
+		n, err := r3.Body.Read(buf)
+		all.WriteString(string(buf[:n]))
+		if err != nil {
+			break
+		}
+	}
+	if all.Len() != len(big) || len(pr3.body.buf) != 64<<10 || !pr3.body.truncated || pr3.body.n != int64(len(big)) {
+		t.Fatalf("read %d, captured %d, truncated %v", all.Len(), len(pr3.body.buf), pr3.body.truncated)
 	}
 }

@@ -1,6 +1,6 @@
-package httpapi
+package scimapi
 
-// The provisioning log's hooks in the HTTP layer. ServeHTTP starts a
+// The provisioning log's hooks in the SCIM edge. ServeHTTP starts a
 // provRecord for every SCIM request (provBegin) and hands it to the
 // buffered writer when the request ends (provEnd), but only if the request
 // reached a team: authed notes the key and team after authentication, or
@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/provlog"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/service"
@@ -58,10 +59,10 @@ func (b *bodyTee) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func isSCIMPath(p string) bool { return strings.HasPrefix(p, SCIMPrefix+"/") || p == SCIMPrefix }
+func isSCIMPath(p string) bool { return strings.HasPrefix(p, Prefix+"/") || p == Prefix }
 
 // provBegin starts the record of a SCIM request; other requests get nil.
-func (s *Server) provBegin(r *http.Request) (*http.Request, *provRecord) {
+func (s *Handler) provBegin(r *http.Request) (*http.Request, *provRecord) {
 	if s.prov == nil || !isSCIMPath(r.URL.Path) {
 		return r, nil
 	}
@@ -103,18 +104,18 @@ func provNoteError(r *http.Request, se *scim.Error) {
 
 // provEnd hands the finished request to the provisioning log, if it
 // reached a team. It never blocks: a full queue drops the entry.
-func (s *Server) provEnd(pr *provRecord, r *http.Request, rec *statusRecorder) {
+func (s *Handler) provEnd(pr *provRecord, r *http.Request, rec *httpx.Recorder) {
 	if pr == nil || pr.teamID == "" {
 		return
 	}
-	status := rec.status
+	status := rec.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
 	e := provlog.Entry{
 		TeamID: pr.teamID, KeyID: pr.keyID, KeyName: pr.keyName, At: pr.at,
 		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Status: status, Latency: time.Since(pr.at),
-		UserAgent: r.UserAgent(), RequestID: RequestID(r.Context()), IP: clientIP(r),
+		UserAgent: r.UserAgent(), RequestID: httpx.RequestID(r.Context()), IP: httpx.ClientIP(r),
 	}
 	if status >= 400 {
 		e.ErrorDetail, e.ErrorBody = pr.errDetail, pr.errBody
@@ -123,16 +124,4 @@ func (s *Server) provEnd(pr *provRecord, r *http.Request, rec *statusRecorder) {
 		e.Body, e.Truncated, e.BodyBytes = pr.body.buf, pr.body.truncated, pr.body.n
 	}
 	s.prov.Add(e)
-}
-
-// ProvisioningLog is the server's provisioning log writer.
-func (s *Server) ProvisioningLog() *provlog.Logger { return s.prov }
-
-// Close flushes the provisioning log and stops its writer. Call it after
-// the HTTP server has shut down and before closing the store.
-func (s *Server) Close() error {
-	if s.prov == nil {
-		return nil
-	}
-	return s.prov.Close()
 }

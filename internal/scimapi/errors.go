@@ -1,8 +1,8 @@
-// Package httpapi serves Roster over HTTP: the SCIM 2.0 endpoints under
-// /scim/v2 and the operational endpoints. Handlers return errors; one
-// writer turns them into SCIM error bodies and keeps the logged cause apart
-// from what the client sees (the tailscale tsweb model).
-package httpapi
+package scimapi
+
+// Handlers return errors; one writer turns them into SCIM error bodies and
+// keeps the logged cause apart from what the client sees (the tailscale
+// tsweb model).
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 // handler is an HTTP handler that returns its error instead of writing it.
 type handler func(w http.ResponseWriter, r *http.Request) error
 
-func (s *Server) serve(h handler) http.Handler {
+func (s *Handler) serve(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
@@ -29,18 +29,23 @@ func (s *Server) serve(h handler) http.Handler {
 
 // writeError writes a SCIM error. A *scim.Error's Detail goes to the
 // client; anything else is an internal error whose cause is only logged.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	se := toSCIMError(err)
 	provNoteError(r, se) // provlog.go
+	s.logRefusal(r, se)
+	if se.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="roster-scim"`)
+	}
+	writeJSON(w, se.Status, se)
+}
+
+// logRefusal logs a refused request, or the cause of a failed one.
+func (s *Handler) logRefusal(r *http.Request, se *scim.Error) {
 	if se.Status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "status", se.Status, "err", se.Error())
 	} else {
 		s.log.InfoContext(r.Context(), "request refused", "status", se.Status, "scim_type", se.ScimType, "detail", se.Detail)
 	}
-	if se.Status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="roster-scim"`)
-	}
-	writeJSON(w, se.Status, se)
 }
 
 // toSCIMError is where domain errors become SCIM errors (RFC 7644

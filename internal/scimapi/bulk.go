@@ -1,4 +1,4 @@
-package httpapi
+package scimapi
 
 // POST /Bulk (RFC 7644 §3.7). Each operation is dispatched as an internal
 // request through the same mux and handlers as a direct call, so it gets
@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster/internal/scim"
+	"github.com/rosterhq/roster/internal/service"
 )
 
 // URNs of the bulk messages (RFC 7644 §3.7).
@@ -69,11 +70,11 @@ type bulkResponse struct {
 
 // bulkPayloadLimit is the effective /Bulk body limit: MaxBodyBytes caps
 // every body, so the advertised maxPayloadSize is the smaller of the two.
-func (s *Server) bulkPayloadLimit() int64 {
+func (s *Handler) bulkPayloadLimit() int64 {
 	return min(s.cfg.MaxBulkPayload, s.cfg.MaxBodyBytes)
 }
 
-func (s *Server) bulk(w http.ResponseWriter, r *http.Request) error {
+func (s *Handler) bulk(w http.ResponseWriter, r *http.Request) error {
 	body, err := s.readBulkBody(r)
 	if err != nil {
 		return err
@@ -86,7 +87,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) error {
 		return s.execBulkOp(r, op, ids)
 	})
 	failed := 0
-	base := s.baseURL(r)
+	base := s.BaseURL(r)
 	for i := range results {
 		res := &results[i]
 		if res.code >= 400 {
@@ -108,7 +109,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) error {
 
 // readBulkBody reads the BulkRequest body, enforcing the bulk payload limit
 // on its own (413, RFC 7644 §3.7.4).
-func (s *Server) readBulkBody(r *http.Request) ([]byte, error) {
+func (s *Handler) readBulkBody(r *http.Request) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != scim.MediaType && mt != "application/json") {
@@ -495,104 +496,114 @@ func errorResult(e *scim.Error) bulkResult {
 	return bulkResult{code: e.Status, Response: b}
 }
 
-// execBulkOp runs one operation through the mux as an internal request
-// that carries the bulk request's context, credentials and client address.
-func (s *Server) execBulkOp(r *http.Request, op *bulkOp, ids map[string]string) bulkResult {
+// refusedResult is an operation the service (or the rate limit) refused,
+// its error body written as the SCIM endpoint writes one.
+func refusedResult(e *scim.Error) bulkResult {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(e)
+	return bulkResult{code: e.Status, Response: bytes.TrimSpace(buf.Bytes())}
+}
+
+// execBulkOp runs one operation by calling the service, as the endpoint
+// for its method and path does, with the bulk request's key, team and
+// client. Its data is decoded exactly as a request body is. A panic fails
+// only this operation.
+func (s *Handler) execBulkOp(r *http.Request, op *bulkOp, ids map[string]string) (res bulkResult) {
+	ctx := r.Context()
 	id, _ := substituteBulkIDs(op.id, ids).(string)
-	target := SCIMPrefix + "/" + op.resource
-	if id != "" {
-		target += "/" + url.PathEscape(id)
-	}
-	var body io.Reader
+	var body []byte
 	if op.data != nil {
 		b, err := json.Marshal(substituteBulkIDs(op.data, ids))
 		if err != nil {
 			return errorResult(scim.BadRequest(scim.InvalidSyntax, "data cannot be encoded: %v", err))
 		}
-		body = bytes.NewReader(b)
+		body = b
 	}
-	req, err := http.NewRequestWithContext(r.Context(), op.method, target, body)
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			res = refusedResult(&scim.Error{Status: http.StatusInternalServerError, Detail: "internal error"})
+		}
+		s.log.InfoContext(ctx, "bulk operation", "method", op.method, "path", Prefix+"/"+op.resource+"/"+id, "status", res.code)
+	}()
+	p := principal(r)
+	if _, err := s.spend(p, true); err != nil {
+		return refusedResult(toSCIMError(err))
+	}
+	status, meta, err := s.bulkCall(r, p, op, id, body)
 	if err != nil {
-		return errorResult(scim.BadRequest(scim.InvalidSyntax, "path %q is not valid: %v", op.path, err))
+		se := toSCIMError(err)
+		s.logRefusal(r, se)
+		return refusedResult(se)
 	}
-	req.Host, req.RemoteAddr, req.TLS = r.Host, r.RemoteAddr, r.TLS
-	for _, h := range []string{"Authorization", "User-Agent"} {
-		if v := r.Header.Get(h); v != "" {
-			req.Header.Set(h, v)
-		}
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", scim.MediaType)
-	}
-	if op.version != "" {
-		req.Header.Set("If-Match", op.version)
-	}
-	rec := &bufferWriter{header: http.Header{}}
-	s.dispatch(rec, req)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	s.log.InfoContext(r.Context(), "bulk operation", "method", op.method, "path", req.URL.Path, "status", rec.status)
-
-	res := bulkResult{code: rec.status}
-	var out map[string]any
-	if rec.body.Len() > 0 {
-		if err := json.Unmarshal(rec.body.Bytes(), &out); err != nil {
-			out = nil
-		}
-	}
-	if rec.status >= 400 {
-		if out != nil {
-			res.Response = bytes.TrimSpace(rec.body.Bytes())
-		} else {
-			res.Response, _ = json.Marshal(&scim.Error{Status: rec.status, Detail: http.StatusText(rec.status)})
-		}
-		return res
-	}
-	if meta, ok := out["meta"].(map[string]any); ok {
-		res.Location, _ = meta["location"].(string)
-		res.Version, _ = meta["version"].(string)
-	}
-	if res.Location == "" && op.method == http.MethodPost {
-		res.Location = rec.header.Get("Location")
-	}
+	res = bulkResult{code: status, Location: meta.Location, Version: meta.Version}
 	if op.method == http.MethodPost {
-		res.createdID, _ = out["id"].(string)
+		res.createdID = meta.id
 	}
 	return res
 }
 
-// dispatch serves an internal request; a panic fails only its operation.
-func (s *Server) dispatch(w *bufferWriter, req *http.Request) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.log.ErrorContext(req.Context(), "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			w.header, w.status = http.Header{}, 0
-			w.body.Reset()
-			writeJSON(w, http.StatusInternalServerError, &scim.Error{Status: http.StatusInternalServerError, Detail: "internal error"})
+// bulkMeta is what a bulk answer tells of the resource an operation wrote.
+type bulkMeta struct{ id, Location, Version string }
+
+// bulkCall is the service call of one operation.
+func (s *Handler) bulkCall(r *http.Request, p service.Principal, op *bulkOp, id string, body []byte) (int, bulkMeta, error) {
+	ctx, a, base := r.Context(), s.actor(r), s.BaseURL(r)
+	userMeta := func(v service.UserView) bulkMeta {
+		return bulkMeta{v.User.ID, base + "/Users/" + v.User.ID, etag(v.User.Version)}
+	}
+	groupMeta := func(v service.GroupView) bulkMeta {
+		return bulkMeta{v.Group.ID, base + "/Groups/" + v.Group.ID, etag(v.Group.Version)}
+	}
+	decode := func() (map[string]any, error) { return scim.DecodeObject(body) }
+	patchOps := func() ([]scim.PatchOperation, error) {
+		m, err := decode()
+		if err != nil {
+			return nil, err
 		}
-	}()
-	s.mux.ServeHTTP(w, req)
-}
-
-// bufferWriter is an in-memory http.ResponseWriter for internal requests.
-type bufferWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (w *bufferWriter) Header() http.Header { return w.header }
-
-func (w *bufferWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+		b, _ := json.Marshal(m)
+		return scim.ParsePatch(b)
 	}
-}
-
-func (w *bufferWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
+	users := op.resource == "Users"
+	switch op.method {
+	case http.MethodPost:
+		m, err := decode()
+		if err != nil {
+			return 0, bulkMeta{}, err
+		}
+		if users {
+			v, err := s.svc.CreateUser(ctx, p, a, m)
+			return http.StatusCreated, userMeta(v), err
+		}
+		v, err := s.svc.CreateGroup(ctx, p, a, m)
+		return http.StatusCreated, groupMeta(v), err
+	case http.MethodPut:
+		m, err := decode()
+		if err != nil {
+			return 0, bulkMeta{}, err
+		}
+		if users {
+			v, err := s.svc.ReplaceUser(ctx, p, a, id, op.version, m)
+			return http.StatusOK, userMeta(v), err
+		}
+		v, err := s.svc.ReplaceGroup(ctx, p, a, id, op.version, m)
+		return http.StatusOK, groupMeta(v), err
+	case http.MethodPatch:
+		ops, err := patchOps()
+		if err != nil {
+			return 0, bulkMeta{}, err
+		}
+		if users {
+			v, err := s.svc.PatchUser(ctx, p, a, id, op.version, ops)
+			return http.StatusOK, userMeta(v), err
+		}
+		v, err := s.svc.PatchGroup(ctx, p, a, id, op.version, ops, false)
+		return http.StatusOK, groupMeta(v), err
 	}
-	return w.body.Write(b)
+	if users {
+		return http.StatusNoContent, bulkMeta{}, s.svc.DeleteUser(ctx, p, a, id, op.version)
+	}
+	return http.StatusNoContent, bulkMeta{}, s.svc.DeleteGroup(ctx, p, a, id, op.version)
 }

@@ -1,4 +1,4 @@
-package httpapi
+package adminapi
 
 // Admin API handlers of the audit log and the provisioning log:
 //
@@ -21,7 +21,7 @@ import (
 
 // apiLogRoutes are the log routes for apiRouteTable. Reading either log
 // takes audit.read (admins).
-func (s *Server) apiLogRoutes() []apiRoute {
+func (s *API) apiLogRoutes() []apiRoute {
 	const t = "/teams/{slug}"
 	team := func(h func(http.ResponseWriter, *http.Request, string) error) apiHandler {
 		return func(w http.ResponseWriter, r *http.Request, c *service.Caller) error { return h(w, r, c.Team.ID) }
@@ -37,7 +37,7 @@ func (s *Server) apiLogRoutes() []apiRoute {
 // router that authorises the caller itself: teamID returns the team the
 // request may read ("" refuses it with 404). Errors are written as the
 // admin API's JSON errors.
-func (s *Server) LogHandler(h func(http.ResponseWriter, *http.Request, string) error, teamID func(*http.Request) string) http.HandlerFunc {
+func (s *API) LogHandler(h func(http.ResponseWriter, *http.Request, string) error, teamID func(*http.Request) string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		id := teamID(r)
@@ -128,7 +128,7 @@ func ParseTarget(s string) (typ, id string) {
 // AuditLog answers GET …/audit: a JSON page {"events": […],
 // "next_cursor": "…"}, or with format=jsonl or format=csv the whole
 // filtered log as a download (limit and cursor then ignored).
-func (s *Server) AuditLog(w http.ResponseWriter, r *http.Request, teamID string) error {
+func (s *API) AuditLog(w http.ResponseWriter, r *http.Request, teamID string) error {
 	q, err := AuditQueryFromURL(r)
 	if err != nil {
 		return err
@@ -203,7 +203,7 @@ func ProvisioningQueryFromURL(r *http.Request) (store.ProvisioningQuery, error) 
 
 // ProvisioningLogList answers GET …/provisioning-log: {"entries": […],
 // "next_cursor": "…"}, newest first; bodies are in the single-entry view.
-func (s *Server) ProvisioningLogList(w http.ResponseWriter, r *http.Request, teamID string) error {
+func (s *API) ProvisioningLogList(w http.ResponseWriter, r *http.Request, teamID string) error {
 	q, err := ProvisioningQueryFromURL(r)
 	if err != nil {
 		return err
@@ -222,7 +222,7 @@ func (s *Server) ProvisioningLogList(w http.ResponseWriter, r *http.Request, tea
 
 // ProvisioningLogEntry answers GET …/provisioning-log/{id}: one entry with
 // its redacted request body and, for errors, the error response.
-func (s *Server) ProvisioningLogEntry(w http.ResponseWriter, r *http.Request, teamID string) error {
+func (s *API) ProvisioningLogEntry(w http.ResponseWriter, r *http.Request, teamID string) error {
 	e, err := s.svc.ProvisioningEntry(r.Context(), teamID, r.PathValue("id"))
 	if err != nil {
 		return err

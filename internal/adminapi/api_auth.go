@@ -1,10 +1,9 @@
-package httpapi
+package adminapi
 
 import (
 	_ "embed"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
@@ -13,7 +12,7 @@ import (
 //go:embed openapi.json
 var openAPIDoc []byte
 
-func (s *Server) apiAuthRoutes() []apiRoute {
+func (s *API) apiAuthRoutes() []apiRoute {
 	return []apiRoute{
 		{Method: "GET", Path: "/openapi.json", Auth: apiPublic, Handle: s.apiOpenAPI},
 		{Method: "POST", Path: "/auth/login", Auth: apiPublic, Handle: s.apiLogin},
@@ -28,32 +27,11 @@ func (s *Server) apiAuthRoutes() []apiRoute {
 	}
 }
 
-func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request, _ *service.Caller) error {
+func (s *API) apiOpenAPI(w http.ResponseWriter, r *http.Request, _ *service.Caller) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, err := w.Write(openAPIDoc)
 	return err
-}
-
-func (s *Server) sessionTTL() time.Duration {
-	if s.cfg.SessionTTL > 0 {
-		return s.cfg.SessionTTL
-	}
-	return service.DefaultSessionTTL
-}
-
-// secureCookies is true when the client reached us over TLS, directly or
-// (as --public-url says) through a TLS-terminating proxy.
-func (s *Server) secureCookies(r *http.Request) bool {
-	return r.TLS != nil || strings.HasPrefix(strings.ToLower(s.cfg.PublicURL), "https://")
-}
-
-func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, sess service.Session) {
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: sess.Token, Path: "/", Expires: sess.Session.Expires,
-		MaxAge: int(time.Until(sess.Session.Expires).Seconds()), HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(r),
-	})
 }
 
 func accountJSON(a store.Account) map[string]any {
@@ -69,7 +47,7 @@ func teamsJSON(ms []service.Membership) []any {
 	return out
 }
 
-func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *service.Caller) error {
+func (s *API) apiLogin(w http.ResponseWriter, r *http.Request, _ *service.Caller) error {
 	var body struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
@@ -83,7 +61,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *service.Cal
 	if body.Password == "" {
 		return service.BadRequest("password", "password is required")
 	}
-	res, err := s.login(w, r, body.Email, body.Password)
+	res, err := s.sessions.Login(w, r, body.Email, body.Password)
 	if err != nil {
 		return err
 	}
@@ -93,33 +71,16 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *service.Cal
 	return nil
 }
 
-// login signs in, for the API and the console alike, under the sign-in
-// limits (signin.go), and sets the session cookie.
-func (s *Server) login(w http.ResponseWriter, r *http.Request, email, password string) (service.LoginResult, error) {
-	var res service.LoginResult
-	err := s.checkPassword(r, accountKey(email), func() error {
-		var err error
-		res, err = s.svc.Login(r.Context(), email, password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
-		return err
-	}, isBadCredentials)
-	if err != nil {
-		return service.LoginResult{}, err
-	}
-	s.setSessionCookie(w, r, res.Session)
-	return res, nil
-}
-
-func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiLogout(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	if err := s.svc.Logout(r.Context(), *c); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(r)})
+	s.sessions.ClearCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (s *Server) apiAcceptInvite(w http.ResponseWriter, r *http.Request, _ *service.Caller) error {
+func (s *API) apiAcceptInvite(w http.ResponseWriter, r *http.Request, _ *service.Caller) error {
 	var body struct {
 		Token    string `json:"token"`
 		Password string `json:"password"`
@@ -127,7 +88,7 @@ func (s *Server) apiAcceptInvite(w http.ResponseWriter, r *http.Request, _ *serv
 	if err := decodeAPIBody(r, &body); err != nil {
 		return err
 	}
-	res, err := s.acceptInvite(w, r, body.Token, body.Password)
+	res, err := s.sessions.AcceptInvite(w, r, body.Token, body.Password)
 	if err != nil {
 		return err
 	}
@@ -138,38 +99,7 @@ func (s *Server) apiAcceptInvite(w http.ResponseWriter, r *http.Request, _ *serv
 	return nil
 }
 
-// acceptInvite accepts an invite link for the API and the console alike,
-// under the sign-in limits: a wrong password for the invite's existing
-// account counts against that account as a failed sign-in does, and a
-// guessed (unknown, used or expired) token against the client IP. On
-// success the session cookie is set.
-func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request, token, password string) (service.AcceptResult, error) {
-	account := "" // unknown token: only the IP key counts
-	if token != "" {
-		if email, ok := s.svc.InviteEmail(r.Context(), token); ok {
-			account = accountKey(email)
-		}
-	}
-	var res service.AcceptResult
-	err := s.checkPassword(r, account, func() error {
-		var err error
-		res, err = s.svc.AcceptInvite(r.Context(), token, password, clientIP(r), r.UserAgent(), s.sessionTTL(), RequestID(r.Context()))
-		return err
-	}, func(err error) bool {
-		e, ok := service.AsError(err)
-		return isBadCredentials(err) || ok && (e.Kind == service.KindNotFound || e.Kind == service.KindGone)
-	})
-	if isBadCredentials(err) {
-		return service.AcceptResult{}, service.Unauthorized("an account with this email already exists: accept with its password")
-	}
-	if err != nil {
-		return service.AcceptResult{}, err
-	}
-	s.setSessionCookie(w, r, res.Session)
-	return res, nil
-}
-
-func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiMe(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	teams, err := s.svc.AccountTeams(r.Context(), c.Account)
 	if err != nil {
 		return err
@@ -178,7 +108,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, c *service.Caller
 	return nil
 }
 
-func (s *Server) apiPatchMe(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiPatchMe(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	var body struct {
 		Email *string `json:"email"`
 	}
@@ -196,7 +126,7 @@ func (s *Server) apiPatchMe(w http.ResponseWriter, r *http.Request, c *service.C
 	return nil
 }
 
-func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiChangePassword(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	var body struct {
 		Current string `json:"current_password"`
 		New     string `json:"new_password"`
@@ -205,13 +135,8 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, c *se
 		return err
 	}
 	// A wrong current password is a failed sign-in (a stolen session must
-	// not be a way to guess it).
-	err := s.checkPassword(r, accountKey(c.Account.Email), func() error {
-		return s.svc.ChangePassword(r.Context(), *c, body.Current, body.New)
-	}, func(err error) bool {
-		e, ok := service.AsError(err)
-		return ok && e.Kind == service.KindForbidden && e.Field == "current_password"
-	})
+	// not be a way to guess it): the sessions' limits apply.
+	err := s.sessions.ChangePassword(r, *c, body.Current, body.New)
 	if err != nil {
 		return err
 	}
@@ -228,7 +153,7 @@ func tokenJSON(t store.APIToken) map[string]any {
 		"last_used_at": timePtrJSON(t.LastUsedAt), "last_used_ip": t.LastUsedIP, "revoked_at": timePtrJSON(t.RevokedAt)}
 }
 
-func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiListTokens(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	list, err := s.svc.APITokens(r.Context(), *c)
 	if err != nil {
 		return err
@@ -241,7 +166,7 @@ func (s *Server) apiListTokens(w http.ResponseWriter, r *http.Request, c *servic
 	return nil
 }
 
-func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiCreateToken(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	var body struct {
 		Name string `json:"name"`
 	}
@@ -258,7 +183,7 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, c *servi
 	return nil
 }
 
-func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
+func (s *API) apiRevokeToken(w http.ResponseWriter, r *http.Request, c *service.Caller) error {
 	if err := s.svc.RevokeAPIToken(r.Context(), *c, r.PathValue("id")); err != nil {
 		return err
 	}

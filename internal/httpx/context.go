@@ -1,19 +1,9 @@
-package httpapi
+package httpx
 
 import (
 	"context"
 	"log/slog"
 )
-
-type ctxKey int
-
-const requestIDKey ctxKey = iota
-
-// RequestID returns the request id carried by ctx, or "".
-func RequestID(ctx context.Context) string {
-	s, _ := ctx.Value(requestIDKey).(string)
-	return s
-}
 
 // ContextHandler adds the request id of the context to every log record,
 // so each line a request causes can be found by its id.

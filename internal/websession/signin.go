@@ -1,4 +1,4 @@
-package httpapi
+package websession
 
 // Sign-in throttling (docs/signin.md): every password an anonymous client
 // (or a session, for a password change) sends is checked only after
@@ -30,8 +30,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
-	"github.com/rosterhq/roster/internal/store/sqlstore"
 )
 
 // SignInLimits tunes the sign-in limiter and the password gate. Zero
@@ -133,7 +133,7 @@ type signinKeys struct{ pair, account, ip string }
 // a fixed-size digest of the folded email (a request can't make the
 // limiter hold a megabyte-long key).
 func accountKey(email string) string {
-	sum := sha256.Sum256([]byte(sqlstore.Fold(strings.TrimSpace(email))))
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
 	return string(sum[:16])
 }
 
@@ -390,28 +390,17 @@ func (g *passwordGate) acquire(ctx context.Context) (release func(), err error) 
 	}
 }
 
-// signinState is the server's sign-in limiter and password gate.
-type signinState struct {
-	limiter *signinLimiter
-	gate    *passwordGate
-}
-
-func newSigninState(cfg SignInLimits) *signinState {
-	cfg.defaults()
-	return &signinState{limiter: newSigninLimiter(cfg), gate: newPasswordGate(cfg.PasswordConcurrency, cfg.PasswordQueueWait)}
-}
-
 // checkPassword runs check, which checks a password the client sent for
 // account (an accountKey, "" when unknown), under the limiter and the
 // gate. isFailure says which of check's errors are a wrong password (or a
 // guessed token): those stay counted; any other error gives the slots
 // back; success also clears the pair.
-func (s *Server) checkPassword(r *http.Request, account string, check func() error, isFailure func(error) bool) error {
-	rv, err := s.api.signin.limiter.reserve(keysFor(account, clientIP(r)))
+func (s *Sessions) checkPassword(r *http.Request, account string, check func() error, isFailure func(error) bool) error {
+	rv, err := s.limiter.reserve(keysFor(account, httpx.ClientIP(r)))
 	if err != nil {
 		return err
 	}
-	release, err := s.api.signin.gate.acquire(r.Context())
+	release, err := s.gate.acquire(r.Context())
 	if err != nil {
 		rv.cancel()
 		return err

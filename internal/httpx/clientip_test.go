@@ -1,6 +1,7 @@
-package httpapi
+package httpx
 
 import (
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -77,29 +78,30 @@ func TestResolveClientIP(t *testing.T) {
 	}
 }
 
-// TestClientIPInContext: ServeHTTP works the client out once, from the
-// server's trusted proxies, and an in-process request made while serving
-// another keeps the outer request's client.
+// TestClientIPInContext: the layers work the client out once, from the
+// trusted proxies, and an in-process request made while serving another
+// keeps the outer request's client.
 func TestClientIPInContext(t *testing.T) {
-	s, _ := newTestServer(t)
-	s.cfg.TrustedProxies = mustProxies(t, "192.0.2.0/24")
 	var seen []string
-	s.mux.HandleFunc("GET /probe", func(w http.ResponseWriter, r *http.Request) {
-		seen = append(seen, clientIP(r))
+	var h http.Handler
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /probe", func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, ClientIP(r))
 		if r.URL.Query().Get("inner") == "" {
 			inner := httptest.NewRequestWithContext(r.Context(), "GET", "/probe?inner=1", nil)
 			inner.RemoteAddr = "10.0.0.1:1"
-			s.ServeHTTP(httptest.NewRecorder(), inner)
+			h.ServeHTTP(httptest.NewRecorder(), inner)
 		}
 	})
+	h = Layers{Log: slog.New(slog.DiscardHandler), TrustedProxies: mustProxies(t, "192.0.2.0/24")}.Wrap(mux)
 	req := httptest.NewRequest("GET", "/probe", nil) // from 192.0.2.1
 	req.Header.Set("X-Forwarded-For", "198.51.100.23")
-	s.ServeHTTP(httptest.NewRecorder(), req)
+	h.ServeHTTP(httptest.NewRecorder(), req)
 	if len(seen) != 2 || seen[0] != "198.51.100.23" || seen[1] != "198.51.100.23" {
 		t.Fatalf("client IPs %q", seen)
 	}
-	if got := clientIP(httptest.NewRequest("GET", "/", nil)); got != "192.0.2.1" {
-		t.Fatalf("outside ServeHTTP: %q", got)
+	if got := ClientIP(httptest.NewRequest("GET", "/", nil)); got != "192.0.2.1" {
+		t.Fatalf("outside the layers: %q", got)
 	}
 }
 
@@ -107,7 +109,7 @@ func TestClientIPInContext(t *testing.T) {
 // or an address the header named; it is another than the peer only when
 // the peer is trusted, and every address named to its right is trusted.
 //
-//	go test ./internal/httpapi -run '^$' -fuzz '^FuzzClientIP$' -fuzztime 5m
+//	go test ./internal/httpx -run '^$' -fuzz '^FuzzClientIP$' -fuzztime 5m
 func FuzzClientIP(f *testing.F) {
 	for _, s := range [][2]string{
 		{"10.0.0.2:80", "198.51.100.1"},

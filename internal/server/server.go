@@ -1,0 +1,137 @@
+// Package server composes Roster's HTTP edges into one handler: the SCIM
+// API (scimapi), the admin API (adminapi) and the console (console), which
+// share the sign-in (websession), behind the layers every request passes
+// (httpx). It decides nothing itself: cmd/roster builds it, and each edge
+// renders its own errors.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/rosterhq/roster/internal/adminapi"
+	"github.com/rosterhq/roster/internal/console"
+	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/provlog"
+	"github.com/rosterhq/roster/internal/scimapi"
+	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/websession"
+)
+
+// Where the edges live.
+const (
+	SCIMPrefix    = httpx.SCIMPrefix
+	APIPrefix     = httpx.APIPrefix
+	CSRFHeader    = websession.CSRFHeader
+	SessionCookie = websession.SessionCookie
+)
+
+// SignInLimits tunes the sign-in limiter and password gate (docs/signin.md).
+type SignInLimits = websession.SignInLimits
+
+// ContextHandler adds each record's request id (log/slog).
+type ContextHandler = httpx.ContextHandler
+
+// ParseTrustedProxies reads --trusted-proxies.
+var ParseTrustedProxies = httpx.ParseTrustedProxies
+
+// NewHTTPServer wraps a handler with the timeouts Roster always sets.
+var NewHTTPServer = httpx.NewHTTPServer
+
+// Config holds the HTTP limits and settings of every edge.
+type Config struct {
+	// PublicURL is the externally visible origin (https://roster.example.com);
+	// empty means derive it from each request's Host.
+	PublicURL string
+	// MaxBodyBytes caps request bodies (413 beyond). Default 1 MiB.
+	MaxBodyBytes int64
+	// RequestTimeout bounds one request's work. Default 30s.
+	RequestTimeout time.Duration
+	// MaxResults caps a SCIM list page (filter.maxResults). Default 1000.
+	MaxResults int
+	// DefaultCount is the SCIM page size when a list names none. Default 100.
+	DefaultCount int
+	// SCIMReadRate and SCIMWriteRate limit each team's SCIM requests per
+	// second (scimapi.Config). Negative disables the limit.
+	SCIMReadRate  float64
+	SCIMWriteRate float64
+	// MaxBulkOperations and MaxBulkPayload bound one /Bulk request.
+	MaxBulkOperations int
+	MaxBulkPayload    int64
+	// SessionTTL is how long an admin API or console sign-in lasts. Default 12h.
+	SessionTTL time.Duration
+	// SignIn bounds failed sign-ins and concurrent password checks.
+	SignIn SignInLimits
+	// TrustedProxies are the peers whose X-Forwarded-For is believed
+	// (roster serve --trusted-proxies); none by default.
+	TrustedProxies []netip.Prefix
+	// ProvLog sets the provisioning log's buffer, batching and retention.
+	ProvLog provlog.Config
+}
+
+func (c *Config) defaults() {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 30 * time.Second
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+}
+
+// Server is Roster's HTTP front.
+type Server struct {
+	mux     *http.ServeMux
+	handler http.Handler
+	ready   atomic.Bool
+	scim    *scimapi.Handler
+	prov    *provlog.Logger
+}
+
+// New builds the server's handler tree.
+func New(svc *service.Service, log *slog.Logger, cfg Config) *Server {
+	cfg.defaults()
+	s := &Server{mux: http.NewServeMux()}
+	s.prov = svc.StartProvisioningLog(log, cfg.ProvLog) // stopped by Close
+	s.scim = scimapi.New(svc, log, scimapi.Config{PublicURL: cfg.PublicURL, MaxBodyBytes: cfg.MaxBodyBytes,
+		MaxResults: cfg.MaxResults, DefaultCount: cfg.DefaultCount, SCIMReadRate: cfg.SCIMReadRate, SCIMWriteRate: cfg.SCIMWriteRate,
+		MaxBulkOperations: cfg.MaxBulkOperations, MaxBulkPayload: cfg.MaxBulkPayload}, s.prov)
+	sessions := websession.New(svc, websession.Config{PublicURL: cfg.PublicURL, SessionTTL: cfg.SessionTTL, SignIn: cfg.SignIn})
+
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	s.scim.Mount(s.mux)
+	adminapi.New(svc, log, sessions).Mount(s.mux)
+	console.Mount(s.mux, console.Config{Svc: svc, Log: log, Sessions: sessions, BaseURL: s.scim.BaseURL, Probe: s.scim.Probe})
+	s.handler = httpx.Layers{Log: log, RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
+		TrustedProxies: cfg.TrustedProxies}.Wrap(s.mux)
+	return s
+}
+
+// ServeHTTP serves a request through the layers.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// SetReady flips /healthz to 200; serve calls it once the store is open.
+func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+// ProvisioningLog is the server's provisioning log writer.
+func (s *Server) ProvisioningLog() *provlog.Logger { return s.prov }
+
+// Close flushes the provisioning log and stops its writer. Call it after
+// the HTTP server has shut down and before closing the store.
+func (s *Server) Close() error {
+	if s.prov == nil {
+		return nil
+	}
+	return s.prov.Close()
+}
