@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/internal/bench"
+	"github.com/rosterhq/roster/internal/store/postgres"
+	"github.com/rosterhq/roster/internal/store/sqlite"
 )
 
 // benchCmd is `roster bench`: the load benchmark (internal/bench).
@@ -16,8 +21,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var o bench.Options
 	fs.StringVar(&o.Backend, "backend", "sqlite", "store of the in-process server: sqlite or postgres")
-	fs.StringVar(&o.DatabaseURL, "database-url", os.Getenv("ROSTER_DATABASE_URL"), "PostgreSQL URL for --backend postgres")
-	fs.StringVar(&o.DataDir, "data-dir", "", "SQLite directory (default: a fresh temporary one, removed at the end)")
+	databaseURL := fs.String("database-url", os.Getenv("ROSTER_DATABASE_URL"), "PostgreSQL URL for --backend postgres")
+	dataDir := fs.String("data-dir", "", "SQLite directory (default: a fresh temporary one, removed at the end)")
 	fs.StringVar(&o.Base, "base", "", "SCIM base URL of a running server to target instead (http://HOST/scim/v2)")
 	fs.StringVar(&o.Token, "token", "", "SCIM key for --base")
 	fs.IntVar(&o.Users, "users", 100000, "members seeded before the scenarios")
@@ -50,6 +55,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	o.Progress = stderr
+	o.Open = openBenchStore(o.Backend, *dataDir, *databaseURL)
 	rep, err := bench.Run(ctx, o)
 	if err != nil {
 		return err
@@ -58,4 +64,58 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return rep.WriteJSON(stdout)
 	}
 	return rep.WriteText(stdout)
+}
+
+// openBenchStore opens the store of `roster bench`'s in-process server:
+// SQLite in dataDir (a fresh temporary one when empty) or PostgreSQL.
+func openBenchStore(backend, dataDir, databaseURL string) func(ctx context.Context) (bench.OpenedStore, error) {
+	return func(ctx context.Context) (bench.OpenedStore, error) {
+		switch backend {
+		case "sqlite", "":
+			dir, cleanup := dataDir, func() {}
+			if dir == "" {
+				var err error
+				if dir, err = os.MkdirTemp("", "roster-bench-"); err != nil {
+					return bench.OpenedStore{}, err
+				}
+				cleanup = func() { os.RemoveAll(dir) }
+			}
+			st, err := sqlite.Open(ctx, dir)
+			if err != nil {
+				cleanup()
+				return bench.OpenedStore{}, err
+			}
+			size := func() int64 {
+				var total int64
+				for _, f := range []string{sqlite.FileName, sqlite.FileName + "-wal"} {
+					if fi, err := os.Stat(filepath.Join(dir, f)); err == nil {
+						total += fi.Size()
+					}
+				}
+				return total
+			}
+			return bench.OpenedStore{Store: st, Size: size, Close: func() { st.Close(); cleanup() }}, nil
+		case "postgres":
+			if databaseURL == "" {
+				return bench.OpenedStore{}, errors.New("--backend postgres needs --database-url")
+			}
+			st, err := postgres.Open(ctx, databaseURL)
+			if err != nil {
+				return bench.OpenedStore{}, err
+			}
+			db := st.DB()
+			// Roster's tables in the current schema (a shared database may
+			// hold other schemas): tables, indexes and TOAST.
+			size := func() int64 {
+				var n int64
+				_ = db.QueryRowContext(context.Background(), `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint
+					FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+					WHERE s.nspname = current_schema() AND c.relkind = 'r'`).Scan(&n)
+				return n
+			}
+			analyze := func(ctx context.Context) error { _, err := db.ExecContext(ctx, "ANALYZE"); return err }
+			return bench.OpenedStore{Store: st, Size: size, Close: func() { st.Close() }, Analyze: analyze}, nil
+		}
+		return bench.OpenedStore{}, fmt.Errorf("unknown backend %q (sqlite or postgres)", backend)
+	}
 }

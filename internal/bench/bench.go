@@ -21,13 +21,26 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/rosterhq/roster/internal/store"
 )
+
+// OpenedStore is the store the in-process server runs on, opened by the
+// caller (cmd/roster knows the backends; this package only the contract).
+type OpenedStore struct {
+	Store store.Store
+	Size  func() int64 // bytes on disk, for the report
+	Close func()       // closes the store and removes what it made
+	// Analyze, when set, gathers planner statistics after the seed
+	// (PostgreSQL; SQLite plans without them).
+	Analyze func(ctx context.Context) error
+}
 
 // Options configure one benchmark run.
 type Options struct {
-	Backend     string // "sqlite" (default) or "postgres"
-	DatabaseURL string // PostgreSQL URL for the postgres backend
-	DataDir     string // SQLite directory; "" is a fresh temporary one
+	Backend string // "sqlite" (default) or "postgres", for the report
+	// Open opens the store of the in-process server (not needed with Base).
+	Open        func(ctx context.Context) (OpenedStore, error)
 	Base, Token string // target a running server instead (SCIM base URL and key)
 
 	Users     int           // members seeded before the scenarios

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/internal/store/sqlite"
 )
 
 // TestSmoke runs every scenario briefly on both targets: the harness
@@ -17,7 +21,18 @@ func TestSmoke(t *testing.T) {
 	}
 	rep, err := Run(context.Background(), Options{
 		Users: 200, Clients: 4, Duration: 300 * time.Millisecond, Ops: 60, GroupSize: 120,
-		Baseline: true, DataDir: t.TempDir(),
+		Baseline: true, Open: func(ctx context.Context) (OpenedStore, error) {
+			dir := t.TempDir()
+			st, err := sqlite.Open(ctx, dir)
+			size := func() int64 {
+				fi, err := os.Stat(filepath.Join(dir, sqlite.FileName))
+				if err != nil {
+					return 0
+				}
+				return fi.Size()
+			}
+			return OpenedStore{Store: st, Size: size, Close: func() { st.Close() }}, err
+		},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -22,13 +21,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/scim"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/store/postgres"
-	"github.com/rosterhq/roster/internal/store/sqlite"
-	"github.com/rosterhq/roster/internal/store/sqlstore"
 )
 
 // seeded is one pre-existing member the scenarios act on.
@@ -107,56 +103,15 @@ func startBaseline(n int) (*target, error) {
 // startRoster opens a store, seeds it and serves Roster in-process with the
 // production handler. Rate limits are off: they would measure themselves.
 func startRoster(ctx context.Context, o Options, progress func(string, ...any)) (*target, error) {
-	var st *sqlstore.Store
-	var err error
-	var cleanup []func()
-	var size func() int64
-	switch o.Backend {
-	case "sqlite", "":
-		dir := o.DataDir
-		if dir == "" {
-			if dir, err = os.MkdirTemp("", "roster-bench-"); err != nil {
-				return nil, err
-			}
-			cleanup = append(cleanup, func() { os.RemoveAll(dir) })
-		}
-		st, err = sqlite.Open(ctx, dir)
-		size = func() int64 {
-			var total int64
-			for _, f := range []string{sqlite.FileName, sqlite.FileName + "-wal"} {
-				if fi, err := os.Stat(filepath.Join(dir, f)); err == nil {
-					total += fi.Size()
-				}
-			}
-			return total
-		}
-	case "postgres":
-		if o.DatabaseURL == "" {
-			return nil, errors.New("--backend postgres needs --database-url")
-		}
-		st, err = postgres.Open(ctx, o.DatabaseURL)
-		if err == nil {
-			db := st.DB()
-			// Roster's tables in the current schema (a shared database may
-			// hold other schemas): tables, indexes and TOAST.
-			size = func() int64 {
-				var n int64
-				_ = db.QueryRowContext(context.Background(), `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint
-					FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-					WHERE s.nspname = current_schema() AND c.relkind = 'r'`).Scan(&n)
-				return n
-			}
-		}
-	default:
-		return nil, fmt.Errorf("unknown backend %q (sqlite or postgres)", o.Backend)
+	if o.Open == nil {
+		return nil, errors.New("bench: no store to open (Options.Open)")
 	}
+	opened, err := o.Open(ctx)
 	if err != nil {
-		for _, f := range cleanup {
-			f()
-		}
 		return nil, err
 	}
-	cleanup = append([]func(){func() { st.Close() }}, cleanup...)
+	st, size := opened.Store, opened.Size
+	cleanup := []func(){opened.Close}
 	fail := func(err error) (*target, error) {
 		for _, f := range cleanup {
 			f()
@@ -183,12 +138,12 @@ func startRoster(ctx context.Context, o Options, progress func(string, ...any)) 
 		return fail(fmt.Errorf("seed: %w", err))
 	}
 	progress("seeded %d members in %.1fs", o.Users, time.Since(start).Seconds())
-	if o.Backend == "postgres" {
+	if opened.Analyze != nil {
 		// PostgreSQL plans from statistics, which autovacuum gathers some
 		// time after a bulk load; without them it misjudges a team of
 		// 100,000 as a thousand rows and sorts the whole team for every
 		// import page. A server that has run for a while has them.
-		if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+		if err := opened.Analyze(ctx); err != nil {
 			return fail(fmt.Errorf("analyze: %w", err))
 		}
 	}

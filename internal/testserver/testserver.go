@@ -19,7 +19,6 @@ import (
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/store/sqlite"
 )
 
 // Server is one running Roster.
@@ -73,17 +72,6 @@ func Start(t testing.TB, st store.Store, o Options) *Server {
 	})
 	url := "http://" + ln.Addr().String()
 	return &Server{URL: url, Base: url + server.SCIMPrefix, API: api, Svc: svc, St: st}
-}
-
-// StartSQLite is Start over a fresh embedded store in a temporary
-// directory of the test.
-func StartSQLite(t testing.TB, o Options) *Server {
-	t.Helper()
-	st, err := sqlite.Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Start(t, st, o)
 }
 
 // CheapPasswordHashes makes password hashing cheap, for the TestMain of

@@ -23,6 +23,7 @@ import (
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/store/sqlite"
 	"github.com/rosterhq/roster/internal/testserver"
 )
 
@@ -55,7 +56,11 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	ts := testserver.StartSQLite(t, testserver.Options{})
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := testserver.Start(t, st, testserver.Options{})
 	e := &env{t: t, url: ts.URL, api: ts.API, svc: ts.Svc, st: ts.St, admin: "owner@acme.example"}
 	e.team, e.pass = testserver.NewTeamWithAdmin(t, ts.Svc, "Acme", e.admin)
 	return e
