@@ -60,9 +60,15 @@ func New(svc *service.Service, log *slog.Logger, sessions *websession.Sessions) 
 // Mount registers the admin API on mux.
 func (s *API) Mount(mux *http.ServeMux) { mux.Handle(APIPrefix+"/", s) }
 
-// ServeHTTP serves one admin API request; a panic becomes its JSON 500.
+// ServeHTTP serves one admin API request: a browser's cross-site write is
+// refused first, then the route runs; a panic becomes its JSON 500.
 func (s *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	httpx.Recover(s.log, s.writeAPIError, s.mux).ServeHTTP(w, r)
+	websession.CrossOrigin(httpx.Recover(s.log, s.writeAPIError, s.mux), http.HandlerFunc(s.crossOrigin)).ServeHTTP(w, r)
+}
+
+func (s *API) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	s.writeAPIError(w, r, &apiError{Status: http.StatusForbidden, Code: "cross_origin",
+		Message: "this request came from another site (Origin or Sec-Fetch-Site): the admin API takes writes from this site's pages and from scripts only"})
 }
 
 // apiAuth says who may call a route.

@@ -73,8 +73,12 @@ const CSRFField = "csrf_token"
 // stay theirs.
 func Mount(mux *http.ServeMux, cfg Config) *Console {
 	c := New(cfg)
+	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setHeaders(w.Header())
+		c.fail(w, r, &page{r: r}, service.Forbidden("This form came from another site. Open the console from its own address and try again."))
+	})
 	for pattern, h := range c.routes() {
-		mux.Handle(pattern, h)
+		mux.Handle(pattern, websession.CrossOrigin(h, deny))
 	}
 	return c
 }
