@@ -90,10 +90,20 @@ func startServe(t *testing.T, addr string, env []string, args ...string) (string
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// serve prints its banner once it listens and its store is open:
+	// the test waits for that line, not for a poll to succeed.
+	ready := make(chan struct{})
+	exited := make(chan struct{})
 	go func() {
+		defer close(exited)
 		sc := bufio.NewScanner(pr)
+		announced := false
 		for sc.Scan() {
 			stdout.add(sc.Text() + "\n")
+			if !announced && strings.HasPrefix(sc.Text(), "Roster is serving on ") {
+				announced = true
+				close(ready)
+			}
 		}
 	}()
 	t.Cleanup(func() {
@@ -101,20 +111,22 @@ func startServe(t *testing.T, addr string, env []string, args ...string) (string
 		_ = cmd.Wait()
 		pw.Close()
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return addr, stdout
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not become healthy: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	select {
+	case <-ready:
+	case <-exited:
+		t.Fatalf("roster serve exited before serving; it printed:\n%s", stdout.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("roster serve did not announce itself; it printed:\n%s", stdout.String())
 	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("healthz after the banner: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("healthz after the banner: %d", resp.StatusCode)
+	}
+	return addr, stdout
 }
 
 // lockedBuffer collects the server's stdout while the test reads it.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ type server struct {
 	Base string // SCIM base URL
 	Svc  *service.Service
 	st   store.Store
+	api  *httpsrv.Server
 	Dir  string
 	logs *bytes.Buffer
 }
@@ -50,6 +52,28 @@ func startServer(t *testing.T) *server {
 
 func startServerWith(t *testing.T, cfg httpsrv.Config) *server {
 	t.Helper()
+	return startServerOpts(t, testserver.Options{Config: cfg})
+}
+
+// testClock is a clock a test moves by hand (Add), safe to read from the
+// server's goroutines.
+type testClock struct{ ns atomic.Int64 }
+
+func newTestClock() *testClock {
+	c := &testClock{}
+	c.ns.Store(time.Now().UnixNano())
+	return c
+}
+
+func (c *testClock) Now() time.Time      { return time.Unix(0, c.ns.Load()) }
+func (c *testClock) Add(d time.Duration) { c.ns.Add(int64(d)) }
+func startServerClock(t *testing.T, c *testClock) *server {
+	t.Helper()
+	return startServerOpts(t, testserver.Options{Now: c.Now})
+}
+
+func startServerOpts(t *testing.T, o testserver.Options) *server {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := openStore(t, dir)
 	if err != nil {
@@ -58,8 +82,9 @@ func startServerWith(t *testing.T, cfg httpsrv.Config) *server {
 	logs := &bytes.Buffer{}
 	w := syncWriter{mu: make(chan struct{}, 1), buf: logs}
 	log := slog.New(httpsrv.ContextHandler{Handler: slog.NewJSONHandler(w, nil)})
-	ts := testserver.Start(t, st, testserver.Options{Config: cfg, Log: log})
-	return &server{t: t, URL: ts.URL, Base: ts.Base, Svc: ts.Svc, st: st, Dir: dir, logs: logs}
+	o.Log = log
+	ts := testserver.Start(t, st, o)
+	return &server{t: t, URL: ts.URL, Base: ts.Base, Svc: ts.Svc, st: st, api: ts.API, Dir: dir, logs: logs}
 }
 
 // Logs returns what the server logged so far.

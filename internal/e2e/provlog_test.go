@@ -5,28 +5,29 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 )
 
-// provLog waits (the writer batches off the request path) until the
-// team's provisioning log holds at least n entries, and returns them
-// newest first.
+// provLog flushes the provisioning log (the writer batches off the
+// request path) and returns the team's entries, newest first, failing
+// unless there are at least n.
 func provLog(t *testing.T, srv *server, teamID string, n int) []store.ProvisioningEntry {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		p, err := srv.Svc.ProvisioningLog(context.Background(), teamID, store.ProvisioningQuery{Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(p.Entries) >= n || time.Now().After(deadline) {
-			return p.Entries
-		}
-		time.Sleep(50 * time.Millisecond)
+	// The log is written in batches from its own goroutine: Flush waits
+	// for everything the finished requests queued to be stored.
+	if err := srv.api.ProvisioningLog().Flush(context.Background()); err != nil {
+		t.Fatal(err)
 	}
+	p, err := srv.Svc.ProvisioningLog(context.Background(), teamID, store.ProvisioningQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Entries) < n {
+		t.Fatalf("team %s's provisioning log holds %d entries, want at least %d", teamID, len(p.Entries), n)
+	}
+	return p.Entries
 }
 
 // TestProvisioningLogOktaFlow replays an Okta create, deactivate and a bad
@@ -134,7 +135,9 @@ func TestProvisioningLogOktaFlow(t *testing.T) {
 	if len(o) != 1 || o[0].KeyName != "okta" || o[0].Status != 200 {
 		t.Fatalf("other team's log: %+v", o)
 	}
-	time.Sleep(600 * time.Millisecond) // a flush interval: nothing more arrives
+	if err := srv.api.ProvisioningLog().Flush(ctx); err != nil { // nothing more arrives
+		t.Fatal(err)
+	}
 	if p, err := srv.Svc.ProvisioningLog(ctx, other.ID, store.ProvisioningQuery{}); err != nil || len(p.Entries) != 1 {
 		t.Fatalf("other team's log grew: %+v, %v", p.Entries, err)
 	}

@@ -928,12 +928,13 @@ func TestRFC25ReadOnlyPatch(t *testing.T) {
 }
 
 func TestRFC31LastModifiedAdvances(t *testing.T) {
-	srv := startServer(t)
+	clock := newTestClock()
+	srv := startServerClock(t, clock)
 	c, _ := srv.newTeam("Acme")
 	r := c.do("POST", "/Users", oktaUser("lm@example.com")).must(t, 201)
 	id := str(r.Body, "id")
 	created, _ := time.Parse(time.RFC3339, str(r.Body, "meta", "created"))
-	time.Sleep(1100 * time.Millisecond)
+	clock.Add(1100 * time.Millisecond) // meta times are to the second
 	okOrNoContent(t, c.do("PATCH", "/Users/"+id, patch(op("replace", "displayName", "Later"))))
 	b := getUser(t, c, id)
 	lm, err := time.Parse(time.RFC3339, str(b, "meta", "lastModified"))

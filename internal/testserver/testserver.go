@@ -36,6 +36,9 @@ type Options struct {
 	Config server.Config
 	// Log receives the server's log; nil discards it.
 	Log *slog.Logger
+	// Now, when set, is the service's clock (set before the server serves,
+	// so tests can move time without sleeping).
+	Now func() time.Time
 }
 
 // Start serves st on a fresh loopback port until the test ends. At the
@@ -48,6 +51,9 @@ func Start(t testing.TB, st store.Store, o Options) *Server {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	svc := service.New(st, log)
+	if o.Now != nil {
+		svc.Now = o.Now
+	}
 	api := server.New(svc, log, o.Config)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
