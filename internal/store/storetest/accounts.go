@@ -309,6 +309,14 @@ func testInviteLinks(t *testing.T, s store.Store) {
 	if err != nil || d.ID != inv.ID || d.TeamID != tm.ID || d.SentAt == nil || d.ExpiresAt == nil || !d.ExpiresAt.Equal(base.Add(7*24*time.Hour)) || d.InvitedBy != "account:owner@example.com" {
 		t.Fatalf("InviteByTokenHash = %+v, %v", d, err)
 	}
+	if d, err := s.InviteDetail(ctx, tm.ID, inv.ID); err != nil || d.Email != inv.Email || d.Role != inv.Role || d.Status != "pending" ||
+		!d.Created.Equal(base) || d.SentAt == nil || !d.SentAt.Equal(base) || d.ExpiresAt == nil || !d.ExpiresAt.Equal(base.Add(7*24*time.Hour)) ||
+		d.InvitedBy != "account:owner@example.com" || d.ClosedAt != nil || d.MemberID != "" {
+		t.Fatalf("InviteDetail = %+v, %v", d, err)
+	}
+	if d, err := s.InviteDetail(ctx, tm.ID, gone.ID); err != nil || d.Status != "revoked" || d.ClosedAt == nil || !d.ClosedAt.Equal(base) || d.SentAt != nil {
+		t.Fatalf("InviteDetail of a revoked invite = %+v, %v", d, err)
+	}
 	pending, err := s.ListPendingInvites(ctx, tm.ID)
 	if err != nil || len(pending) != 1 || pending[0].ID != inv.ID {
 		t.Fatalf("ListPendingInvites = %+v, %v", pending, err)

@@ -47,14 +47,35 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"InviteLinks", testInviteLinks},     // accounts.go
 		{"AccountLinks", testAccountLinks},   // accounts.go
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"TeamSettings", testTeamSettings},   // contract.go
+		{"Seats", testSeats},                 // contract.go
+		{"GroupQueries", testGroupQueries},   // contract.go
+		{"SessionsEnd", testSessionsEnd},     // contract.go
+		{"ReadsInsideTx", testReadsInsideTx}, // contract.go
+		{"Close", testClose},                 // contract.go
 	}
+	// Every test runs on a recording proxy of the store (record.go), so
+	// that, once all have run, EveryMethodCalled can name each method of
+	// the contract that no test calls.
+	rec := newRecorder()
+	ran, passed := 0, true
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
-			t.Cleanup(func() { s.Close() })
-			tc.fn(t, s)
-		})
+		passed = t.Run(tc.name, func(t *testing.T) {
+			ran++
+			w := rec.wrap(newStore(t))
+			t.Cleanup(w.closeUnlessClosed)
+			tc.fn(t, w)
+		}) && passed
 	}
+	t.Run("EveryMethodCalled", func(t *testing.T) {
+		switch {
+		case ran < len(tests):
+			t.Skipf("%d of the %d conformance tests ran (-run): which methods they call is checked only when all run", ran, len(tests))
+		case !passed:
+			t.Skip("a conformance test failed: which methods the suite calls is checked only when all pass")
+		}
+		testEveryMethodCalled(t, rec)
+	})
 }
 
 var ctx = context.Background()
