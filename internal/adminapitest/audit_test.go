@@ -23,6 +23,7 @@ type fixture struct {
 // written, with the caller as actor. A new mutating endpoint without a
 // case here fails the test.
 func TestAuditCompleteness(t *testing.T) {
+	t.Parallel()
 	type tc struct {
 		do    func(f *fixture) response
 		want  int

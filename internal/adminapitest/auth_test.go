@@ -12,6 +12,7 @@ import (
 )
 
 func TestSignIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	dev := e.addMember("dev@acme.example", []string{"Developer"}, store.SourceManual, true)
 	gone := e.addMember("gone@acme.example", []string{"Developer"}, store.SourceManual, false)
@@ -99,6 +100,7 @@ func TestSignIn(t *testing.T) {
 }
 
 func TestSessionCookieFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		publicURL  string
@@ -137,6 +139,7 @@ func TestSessionCookieFlags(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnvWith(t, server.Config{SignIn: server.SignInLimits{PairFree: 3, IPMax: 3, IPWindow: time.Minute}})
 	e.addMember("dev@acme.example", []string{"Developer"}, store.SourceManual, true)
 	bad := map[string]any{"email": "dev@acme.example", "password": "wrong password!"}
@@ -160,6 +163,7 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	c := e.login(e.Admin, e.AdminPassword)
 	body := map[string]any{"name": "ci"}
@@ -199,6 +203,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestAPITokens(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	browser := e.login(e.Admin, e.AdminPassword)
 	r := browser.do("POST", "/me/tokens", map[string]any{"name": "deploy"}).must(t, 201)

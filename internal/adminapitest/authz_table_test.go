@@ -102,6 +102,7 @@ type openAPIOp struct {
 const ghostSlug = "no-such-team-authz"
 
 func TestAuthorizationTable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := newAuthzFixture(t, e)
 	rows := authzRows()

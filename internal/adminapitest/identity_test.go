@@ -82,6 +82,7 @@ func assertOutside(t *testing.T, c *client, b otherTeam) {
 // member of team B, accepted with a new password, used to give the new
 // account team B with that member's roles.
 func TestInviteForAnotherTeamsMemberLinksOnlyThisTeam(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.otherTeam("Beta", "owner@b.example")
 	carol := e.provision(b.key, "carol@b.example", "")
@@ -109,6 +110,7 @@ func TestInviteForAnotherTeamsMemberLinksOnlyThisTeam(t *testing.T) {
 // Defect 1b: changing the account's email to that of another team's
 // member used to make the account that member.
 func TestEmailChangeReachesNoOtherTeam(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.otherTeam("Beta", "owner@b.example")
 	e.provision(b.key, "bob@b.example", "")
@@ -138,6 +140,7 @@ func TestEmailChangeReachesNoOtherTeam(t *testing.T) {
 // An account made by the operator for an email carried by a SCIM member
 // reaches nothing: only the team's events link.
 func TestOperatorAccountLinksNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.otherTeam("Beta", "owner@b.example")
 	e.provision(b.key, "dana@b.example", "")
@@ -154,6 +157,7 @@ func TestOperatorAccountLinksNothing(t *testing.T) {
 // A SCIM-provisioned member gets in through an invite of its own team:
 // SCIM claims the invite, and accepting links to that very member.
 func TestInviteClaimedBySCIMLinksThatMember(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.login(e.Admin, e.AdminPassword)
 	admin.do("PUT", e.teamPath("/scim"), map[string]any{"enabled": true}).must(t, 200)
@@ -235,6 +239,7 @@ const (
 // Defect 2: a plain Admin with a SCIM key they made took the Super Admin's
 // place by renaming the Super Admin's member, or removed the last one.
 func TestSCIMCannotTakeSuperAdmin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, key, adminMember := scimAdmin(t, e)
 	owner := e.ownerMember()
@@ -317,6 +322,7 @@ func TestSCIMCannotTakeSuperAdmin(t *testing.T) {
 // (a Super Admin's) can't delete or deactivate the last one either, but can
 // once there is another.
 func TestSCIMKeepsOneSuperAdmin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	owner := e.ownerMember()
 	ownerC := e.login(e.Admin, e.AdminPassword)

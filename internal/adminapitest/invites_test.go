@@ -13,6 +13,7 @@ import (
 )
 
 func TestInvites(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.login(e.Admin, e.AdminPassword)
 	inv := admin.do("POST", e.teamPath("/invites"), map[string]any{"email": "new@acme.example", "role": "Billing"}).must(t, 201)

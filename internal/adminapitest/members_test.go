@@ -12,6 +12,7 @@ import (
 )
 
 func TestRoleChanges(t *testing.T) {
+	t.Parallel()
 	type tc struct {
 		name   string
 		actor  []string // the caller's roles
@@ -68,6 +69,7 @@ func TestRoleChanges(t *testing.T) {
 }
 
 func TestSuperAdminKeepsTheTeam(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	owner := e.login(e.Admin, e.AdminPassword)
 	me := owner.do("GET", e.teamPath(""), nil).must(t, 200).Body["you"].(map[string]any)["member_id"].(string)
@@ -94,6 +96,7 @@ func TestSuperAdminKeepsTheTeam(t *testing.T) {
 }
 
 func TestMemberListAndView(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.addMember("ann@acme.example", []string{"Developer"}, store.SourceSCIM, true)
 	e.addMember("bob@acme.example", []string{"Billing"}, store.SourceManual, false)

@@ -33,6 +33,7 @@ var probes = map[service.Action]func(e *env, c *client) response{
 }
 
 func TestPermissionMatrix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, p := range service.Permissions {
 		if probes[p.Action] == nil {
@@ -83,6 +84,7 @@ func TestPermissionMatrix(t *testing.T) {
 }
 
 func TestPermissionsDocMatchesCode(t *testing.T) {
+	t.Parallel()
 	doc := readFile(t, "../../docs/permissions.md")
 	for _, p := range service.Permissions {
 		var cells []string
@@ -101,6 +103,7 @@ func TestPermissionsDocMatchesCode(t *testing.T) {
 }
 
 func TestMultipleRolesAndGroupRoles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	u := e.addMember("both@acme.example", []string{"Developer", "Billing"}, store.SourceManual, true)
 	if u.Role != "Billing,Developer" {

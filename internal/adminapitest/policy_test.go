@@ -12,6 +12,7 @@ import (
 // TestSCIMPolicies runs each self-service and admin request with SCIM
 // provisioning on and off.
 func TestSCIMPolicies(t *testing.T) {
+	t.Parallel()
 	type setup struct {
 		e     *env
 		self  *client    // the member acting on themself (SCIM-provisioned, Developer)
@@ -121,6 +122,7 @@ func (c *client) memberID(e *env) string {
 }
 
 func TestSelfServiceWithSCIMOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	u := e.addMember("dev@acme.example", []string{"Developer"}, store.SourceManual, true)
 	c := e.login("dev@acme.example", testPassword)
@@ -165,4 +167,17 @@ func TestSelfServiceWithSCIMOff(t *testing.T) {
 	})
 	_ = context.Background
 	_ = service.RoleAdmin
+}
+
+// A seat limit beyond any team is refused (400 naming the field), not
+// stored on one backend and a 500 on the other.
+func TestSeatLimitBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin := e.login(e.Admin, e.AdminPassword)
+	admin.do("PATCH", e.teamPath("/policies"), map[string]any{"seat_limit": 3_000_000_000}).apiError(t, 400, "seat_limit")
+	r := admin.do("GET", e.teamPath("/policies"), nil).must(t, 200)
+	if r.Body["seat_limit"] != float64(0) {
+		t.Fatalf("seat limit changed: %s", r.Raw)
+	}
 }

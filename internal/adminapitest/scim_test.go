@@ -16,6 +16,7 @@ import (
 // TestSCIMKeysAPI walks a key's whole life through the admin API and
 // checks each step against the SCIM endpoint an IdP calls.
 func TestSCIMKeysAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setSCIM(true)
 	admin := e.login(e.Admin, e.AdminPassword)
@@ -100,6 +101,7 @@ func TestSCIMKeysAPI(t *testing.T) {
 // TestKeysOutliveTheirCreator: a key belongs to the team, so removing the
 // admin who made it doesn't break provisioning (it breaks Postman's).
 func TestKeysOutliveTheirCreator(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setSCIM(true)
 	leaver := e.addMember("leaver@acme.example", []string{"Admin"}, store.SourceManual, true)
@@ -115,6 +117,7 @@ func TestKeysOutliveTheirCreator(t *testing.T) {
 }
 
 func TestPoliciesAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setSCIM(true)
 	admin := e.login(e.Admin, e.AdminPassword)
@@ -141,6 +144,7 @@ func TestPoliciesAPI(t *testing.T) {
 }
 
 func TestGroupsAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	dev := e.addMember("dev@acme.example", []string{"Developer"}, store.SourceSCIM, true)
 	gid := e.addGroup("Engineering", dev.ID)
@@ -190,6 +194,7 @@ func TestGroupsAPI(t *testing.T) {
 // log, with the redacted body and the exact error, and exports the audit
 // log as CSV and JSON lines.
 func TestLogsAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setSCIM(true)
 	admin := e.login(e.Admin, e.AdminPassword)
@@ -248,6 +253,7 @@ func TestLogsAPI(t *testing.T) {
 // TestSchemaAPI declares custom attributes through the API and checks an
 // IdP sees them in /Schemas and can set them.
 func TestSchemaAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.setSCIM(true)
 	admin := e.login(e.Admin, e.AdminPassword)

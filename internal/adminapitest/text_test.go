@@ -28,6 +28,7 @@ func (c *client) raw(method, path string, body []byte) response {
 // Admin API bodies holding bytes that aren't UTF-8 (or a lone surrogate
 // escape) get a 400 naming the field, and nothing is created.
 func TestAdminAPIRefusesInvalidUTF8(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin := e.login(e.Admin, e.AdminPassword)
 	cases := []struct {

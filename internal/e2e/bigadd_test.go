@@ -51,6 +51,7 @@ func memberRefs(ids []string) []any {
 // members: a full-size add runs while another team provisions, and every
 // one of that team's requests succeeds.
 func TestBigGroupAddDoesNotStallOtherTeams(t *testing.T) {
+	t.Parallel()
 	n := scim.MaxMembersPerRequest
 	if raceEnabled {
 		n = 2_000 // the race detector slows pure-Go SQLite ~50x

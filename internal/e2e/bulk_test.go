@@ -126,6 +126,7 @@ func checkCreated(t *testing.T, c *client, o map[string]any) map[string]any {
 }
 
 func TestBulkRFC28UserThenGroup(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	// SUVERA's pair, as in RFC-28.
@@ -153,6 +154,7 @@ func TestBulkRFC28UserThenGroup(t *testing.T) {
 }
 
 func TestBulkForwardReference(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	r := c.do("POST", "/Bulk", bulkRequest(0,
@@ -175,6 +177,7 @@ func TestBulkForwardReference(t *testing.T) {
 }
 
 func TestBulkCircularReference(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	r := c.do("POST", "/Bulk", bulkRequest(0,
@@ -211,6 +214,7 @@ func TestBulkCircularReference(t *testing.T) {
 }
 
 func TestBulkFailOnErrors(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	c.createUser("taken@example.com")
@@ -243,6 +247,7 @@ func TestBulkFailOnErrors(t *testing.T) {
 }
 
 func TestBulkOperationErrors(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	ops := bulkResults(t, c.do("POST", "/Bulk", bulkRequest(0,
@@ -276,6 +281,7 @@ func TestBulkOperationErrors(t *testing.T) {
 }
 
 func TestBulkRequestErrors(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	c.do("POST", "/Bulk", map[string]any{"schemas": []string{patchURN}, "Operations": []any{}}).scimError(t, 400, "invalidSyntax")
@@ -294,6 +300,7 @@ func TestBulkRequestErrors(t *testing.T) {
 }
 
 func TestBulkMaxOperations(t *testing.T) {
+	t.Parallel()
 	srv := startServerWith(t, httpsrv.Config{MaxBulkOperations: 2})
 	c, _ := srv.newTeam("Acme")
 	var ops []map[string]any
@@ -323,6 +330,7 @@ func TestBulkMaxOperations(t *testing.T) {
 }
 
 func TestBulkMaxPayload(t *testing.T) {
+	t.Parallel()
 	// The bulk limit is its own check, below the general body limit.
 	srv := startServerWith(t, httpsrv.Config{MaxBulkPayload: 4096})
 	c, _ := srv.newTeam("Acme")
@@ -353,6 +361,7 @@ func TestBulkMaxPayload(t *testing.T) {
 }
 
 func TestBulkPutPatchDelete(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	u1 := c.createUser("one@example.com")
@@ -403,6 +412,7 @@ func TestBulkPutPatchDelete(t *testing.T) {
 }
 
 func TestBulkStaysInTheTeam(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	a, _ := srv.newTeam("Acme")
 	b, _ := srv.newTeam("Globex")
@@ -427,6 +437,7 @@ func TestBulkStaysInTheTeam(t *testing.T) {
 }
 
 func TestBulkServiceProviderConfig(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	b := c.do("GET", "/ServiceProviderConfig", nil).must(t, http.StatusOK).Body

@@ -11,6 +11,7 @@ import (
 const customURN = scim.CustomUserURN
 
 func TestCustomUserAttributes(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, team := srv.newTeam("Acme")
 	other, _ := srv.newTeam("Other")

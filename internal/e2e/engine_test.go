@@ -10,6 +10,7 @@ import (
 // §3.14), sorting (§3.4.2.3) and filters on any schema attribute.
 
 func TestETags(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	created := c.do("POST", "/Users", oktaUser("etag@example.com")).must(t, 201)
@@ -67,6 +68,7 @@ func TestETags(t *testing.T) {
 }
 
 func TestSortAndAttributeFilters(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	for i, fam := range []string{"stark", "Banner", "odinson"} {

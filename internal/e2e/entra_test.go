@@ -67,6 +67,7 @@ func noFlatKeys(t *testing.T, b map[string]any) {
 }
 
 func TestEN01TestConnection(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	c.createUser("someone@example.com")
@@ -90,6 +91,7 @@ func TestEN01TestConnection(t *testing.T) {
 }
 
 func TestEN02Match(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	userName := "Test_User_" + guid()
@@ -122,6 +124,7 @@ func TestEN02Match(t *testing.T) {
 }
 
 func TestEN03CreateUser(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	userName := "Test_User_" + guid()
@@ -148,6 +151,7 @@ func TestEN03CreateUser(t *testing.T) {
 }
 
 func TestEN04GetUser(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	id := entraCreate(t, c, "Test_User_"+guid())
@@ -158,6 +162,7 @@ func TestEN04GetUser(t *testing.T) {
 }
 
 func TestEN05PatchMultiValued(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	id := entraCreate(t, c, "Test_User_"+guid())
@@ -181,6 +186,7 @@ func TestEN05PatchMultiValued(t *testing.T) {
 }
 
 func TestEN06ReplaceUserName(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	old := "Test_User_" + guid()
@@ -205,6 +211,7 @@ func TestEN06ReplaceUserName(t *testing.T) {
 }
 
 func TestEN07Disable(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		op   map[string]any
@@ -251,6 +258,7 @@ func TestEN07Disable(t *testing.T) {
 }
 
 func TestEN08AddNickName(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	id := entraCreate(t, c, "Test_User_"+guid())
@@ -265,6 +273,7 @@ func TestEN08AddNickName(t *testing.T) {
 }
 
 func TestEN09EN10ReplaceSeveral(t *testing.T) {
+	t.Parallel()
 	check := func(t *testing.T, b map[string]any, display, email, given, family, emp string) {
 		t.Helper()
 		if str(b, "displayName") != display || str(b, "name", "givenName") != given || str(b, "name", "familyName") != family {
@@ -319,6 +328,7 @@ func TestEN09EN10ReplaceSeveral(t *testing.T) {
 }
 
 func TestEN11Manager(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	id := entraCreate(t, c, "Test_User_"+guid())
@@ -376,6 +386,7 @@ func TestEN11Manager(t *testing.T) {
 }
 
 func TestEN12DeleteUser(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	id := entraCreate(t, c, "Test_User_"+guid())
@@ -386,6 +397,7 @@ func TestEN12DeleteUser(t *testing.T) {
 }
 
 func TestEN13to19GroupLifecycle(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	u1 := entraCreate(t, c, "Member_1_"+guid())
@@ -509,6 +521,7 @@ func TestEN13to19GroupLifecycle(t *testing.T) {
 }
 
 func TestMSV01CreateFullUser(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	mgr := entraCreate(t, c, "Manager_"+guid())
@@ -547,6 +560,7 @@ func TestMSV01CreateFullUser(t *testing.T) {
 }
 
 func TestMSV09PatchAddAttributes(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	userName := "minimal_" + guid() + "@example.com"
@@ -630,6 +644,7 @@ func TestMSV09PatchAddAttributes(t *testing.T) {
 }
 
 func TestMSV15DuplicateGroup(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	name := "Dup Group " + guid()
@@ -649,6 +664,7 @@ func TestMSV15DuplicateGroup(t *testing.T) {
 }
 
 func TestMSVDeleteMissing(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	t.Run("MSV-P3 missing user", func(t *testing.T) {
@@ -670,6 +686,7 @@ func TestMSVDeleteMissing(t *testing.T) {
 }
 
 func TestQ6OldManagerPath(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	id := entraCreate(t, c, "Test_User_"+guid())
@@ -684,6 +701,7 @@ func TestQ6OldManagerPath(t *testing.T) {
 }
 
 func TestEN21AppRole(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	id := entraCreate(t, c, "Test_User_"+guid()) // roles: []
@@ -701,6 +719,7 @@ func TestEN21AppRole(t *testing.T) {
 }
 
 func TestMSVP2SameAttributeInOrder(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	id := entraCreate(t, c, "Test_User_"+guid())
@@ -727,6 +746,7 @@ func TestMSVP2SameAttributeInOrder(t *testing.T) {
 }
 
 func TestELA2NullUpdate(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	id := entraCreate(t, c, "Test_User_"+guid())
@@ -749,6 +769,7 @@ func TestELA2NullUpdate(t *testing.T) {
 }
 
 func TestPMGroupGarbage(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	u3 := entraCreate(t, c, "User3_"+guid())
@@ -792,6 +813,7 @@ func TestPMGroupGarbage(t *testing.T) {
 }
 
 func TestEntraPlusSignInValues(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	name := "first+tag@example.com"
@@ -815,6 +837,7 @@ func TestEntraPlusSignInValues(t *testing.T) {
 }
 
 func TestMSPM2InboundSync(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	var ids []string
@@ -850,6 +873,7 @@ func TestMSPM2InboundSync(t *testing.T) {
 }
 
 func TestPatchResponseProjection(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Contoso")
 	id := entraCreate(t, c, "Test_User_"+guid())

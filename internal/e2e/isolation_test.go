@@ -15,6 +15,7 @@ import (
 // IdP holding its own team's key.
 
 func TestIsolationBetweenTeams(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	a, _ := srv.newTeam("Alpha")
 	b, _ := srv.newTeam("Beta")
@@ -120,6 +121,7 @@ func TestIsolationBetweenTeams(t *testing.T) {
 }
 
 func TestAuthFailures(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Alpha")
 	c.createUser("auth@example.com")
@@ -152,6 +154,7 @@ func TestAuthFailures(t *testing.T) {
 }
 
 func TestRevokedKey(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, team := srv.newTeam("Alpha")
 	ctx := context.Background()
@@ -184,6 +187,7 @@ func TestRevokedKey(t *testing.T) {
 }
 
 func TestSCIMDisabled(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, team := srv.newTeam("Alpha")
 	other, _ := srv.newTeam("Beta")
@@ -225,6 +229,7 @@ func TestSCIMDisabled(t *testing.T) {
 }
 
 func TestExpiredKey(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	_, team := srv.newTeam("Alpha")
 	ctx := context.Background()

@@ -13,6 +13,7 @@ import (
 // get a 400 invalidValue naming the attribute, and nothing is written:
 // Go's JSON decoder would have stored U+FFFD in their place.
 func TestInvalidUTF8IsRefusedOverHTTP(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	id := c.createUser("utf8.user@okta.local")
@@ -68,6 +69,7 @@ func TestInvalidUTF8IsRefusedOverHTTP(t *testing.T) {
 // The documented limits answer 400 invalidValue with a detail naming the
 // limit and its number, over HTTP, and change nothing.
 func TestRequestLimitsOverHTTP(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	uid := c.createUser("limits.user@okta.local")

@@ -13,6 +13,7 @@ import (
 // and its Runscope SPEC suite (§2a) against a running server.
 
 func TestOktaTestAPICredentials(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	// OKTA-01: count=2 is a constant; the team's first admin exists already.
@@ -25,6 +26,7 @@ func TestOktaTestAPICredentials(t *testing.T) {
 }
 
 func TestOktaSPECSuite(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	// OKS-01: the oldest user is the active admin with the six fields.
@@ -95,6 +97,7 @@ func TestOktaSPECSuite(t *testing.T) {
 }
 
 func TestOktaUserLifecycle(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	const userName = "test.user@okta.local"
@@ -170,6 +173,7 @@ func TestOktaUserLifecycle(t *testing.T) {
 }
 
 func TestOktaImportPaging(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	for i := 0; i < 23; i++ {
@@ -235,6 +239,7 @@ func sorted(ids ...string) []string {
 }
 
 func TestOktaGroupPush(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	u1, u2, u3 := c.createUser("u1@example.com"), c.createUser("u2@example.com"), c.createUser("u3@example.com")
@@ -329,6 +334,7 @@ func TestOktaGroupPush(t *testing.T) {
 }
 
 func TestInviteClaimedBySCIMCreate(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, team := srv.newTeam("Acme")
 	ctx := t.Context()
@@ -358,6 +364,7 @@ func TestInviteClaimedBySCIMCreate(t *testing.T) {
 }
 
 func TestAuditRecordsSCIMChanges(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, team := srv.newTeam("Acme")
 	id := c.createUser("audited@example.com")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSCIMRateLimitPerTeam(t *testing.T) {
+	t.Parallel()
 	srv := startServerWith(t, httpsrv.Config{SCIMReadRate: 1000, SCIMWriteRate: 0.5}) // writes: burst of 1
 	c, _ := srv.newTeam("Acme")
 	other, _ := srv.newTeam("Other")
@@ -31,6 +32,7 @@ func TestSCIMRateLimitPerTeam(t *testing.T) {
 }
 
 func TestSeatLimit(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, team := srv.newTeam("Acme")
 	two := 2
@@ -60,6 +62,7 @@ func TestSeatLimit(t *testing.T) {
 }
 
 func TestKeyRotationGrace(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, team := srv.newTeam("Acme")
 	now := time.Now()
@@ -97,6 +100,7 @@ func TestKeyRotationGrace(t *testing.T) {
 }
 
 func TestGroupDeletionPolicyAndRoles(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, team := srv.newTeam("Acme")
 	solo, both := c.createUser("solo@example.com"), c.createUser("both@example.com")

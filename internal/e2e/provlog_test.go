@@ -35,6 +35,7 @@ func provLog(t *testing.T, srv *server, teamID string, n int) []store.Provisioni
 // error detail and a redacted body; a revoked key's refusal is logged for
 // its team, and another team sees none of it.
 func TestProvisioningLogOktaFlow(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, team := srv.newTeam("Acme")
 	otherClient, other := srv.newTeam("Other")

@@ -128,6 +128,7 @@ func newGroup(t *testing.T, c *client, name string, members ...string) string {
 // ---- RFC-01 media types ----
 
 func TestRFC01ContentTypes(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	for i, ct := range []string{"application/json", "application/scim+json; charset=utf-8", "application/scim+json", "application/json; charset=utf-8", ""} {
@@ -162,6 +163,7 @@ func TestRFC01ContentTypes(t *testing.T) {
 // ---- RFC-02 error bodies ----
 
 func TestRFC02ErrorBodies(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	c.createUser("dup@example.com")
@@ -190,6 +192,7 @@ func TestRFC02ErrorBodies(t *testing.T) {
 }
 
 func TestRFCBodyTooLarge(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	u := oktaUser("big@example.com")
@@ -205,6 +208,7 @@ func TestRFCBodyTooLarge(t *testing.T) {
 // ---- RFC-03 bad input ----
 
 func TestRFC03BadInput(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	t.Run("malformed JSON", func(t *testing.T) {
@@ -249,6 +253,7 @@ func TestRFC03BadInput(t *testing.T) {
 // ---- RFC-04 unsupported endpoints ----
 
 func TestRFC04Unsupported(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	bulk := map[string]any{
@@ -281,6 +286,7 @@ func TestRFC04Unsupported(t *testing.T) {
 // ---- RFC-05..08 discovery ----
 
 func TestRFC05ServiceProviderConfig(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	b := c.do("GET", "/ServiceProviderConfig", nil).must(t, 200).Body
@@ -333,6 +339,7 @@ func TestRFC05ServiceProviderConfig(t *testing.T) {
 }
 
 func TestRFC06ResourceTypes(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	res := c.do("GET", "/ResourceTypes", nil).list(t)
@@ -373,6 +380,7 @@ func TestRFC06ResourceTypes(t *testing.T) {
 }
 
 func TestRFC07Schemas(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	r := c.do("GET", "/Schemas", nil)
@@ -421,6 +429,7 @@ func TestRFC07Schemas(t *testing.T) {
 }
 
 func TestRFC08DiscoveryFilterForbidden(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	for _, p := range []string{"/ServiceProviderConfig", "/ResourceTypes", "/Schemas"} {
@@ -435,6 +444,7 @@ func TestRFC08DiscoveryFilterForbidden(t *testing.T) {
 // ---- RFC-09..11 create ----
 
 func TestRFC09Create(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	u := oktaUser("create@example.com")
@@ -472,6 +482,7 @@ func TestRFC09Create(t *testing.T) {
 }
 
 func TestRFC10UniquenessCaseInsensitive(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	c.createUser("Mixed.Case@example.com")
@@ -491,6 +502,7 @@ func TestRFC10UniquenessCaseInsensitive(t *testing.T) {
 }
 
 func TestRFC11ReadOnlyIgnored(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	gid := newGroup(t, c, "Readers")
@@ -522,6 +534,7 @@ func TestRFC11ReadOnlyIgnored(t *testing.T) {
 // ---- RFC-12 projection ----
 
 func TestRFC12Projection(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	id := c.createUser("proj@example.com")
@@ -575,6 +588,7 @@ func TestRFC12Projection(t *testing.T) {
 // ---- RFC-13 empty lists ----
 
 func TestRFC13EmptyList(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	for _, p := range []string{"/Groups", "/Users?filter=" + url.QueryEscape(`userName eq "nobody@example.com"`), "/Groups?filter=" + url.QueryEscape(`displayName eq "nothing"`)} {
@@ -593,6 +607,7 @@ func TestRFC13EmptyList(t *testing.T) {
 // ---- RFC-14/16 filters ----
 
 func TestRFC16BadFilters(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	c.createUser("filter@example.com")
@@ -618,6 +633,7 @@ func TestRFC16BadFilters(t *testing.T) {
 // ---- RFC-19 paging ----
 
 func TestRFC19Paging(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	for i := 0; i < 12; i++ {
@@ -695,6 +711,7 @@ func TestRFC19Paging(t *testing.T) {
 // ---- RFC-20 PUT ----
 
 func TestRFC20Put(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	u := oktaUser("put@example.com")
@@ -720,6 +737,7 @@ func TestRFC20Put(t *testing.T) {
 }
 
 func TestPM53PutMisspelledAttribute(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	u := oktaUser("omalley@example.com")
@@ -741,6 +759,7 @@ func TestPM53PutMisspelledAttribute(t *testing.T) {
 // ---- RFC-21 PATCH atomicity ----
 
 func TestRFC21PatchAtomic(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	id := c.createUser("atomic@example.com")
@@ -772,6 +791,7 @@ func TestRFC21PatchAtomic(t *testing.T) {
 // ---- RFC-26 delete ----
 
 func TestRFC26DeleteUser(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	id := c.createUser("gone@example.com")
@@ -806,6 +826,7 @@ func TestRFC26DeleteUser(t *testing.T) {
 // ---- RFC-30, RFC-17, Q18 ----
 
 func TestRFC30CaseInsensitiveNames(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	id := c.createUser("case.user@example.com")
@@ -844,6 +865,7 @@ func TestRFC30CaseInsensitiveNames(t *testing.T) {
 }
 
 func TestRFC17SearchAndQ18(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	id := c.createUser("search.me@example.com")
@@ -876,6 +898,7 @@ func TestRFC17SearchAndQ18(t *testing.T) {
 // ---- PM-44 string booleans on POST ----
 
 func TestPM44StringBooleans(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	for i, tc := range []struct {
@@ -900,6 +923,7 @@ func TestPM44StringBooleans(t *testing.T) {
 // ---- RFC-24/25/31 and concurrency ----
 
 func TestRFC24RemoveFilteredElement(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	u := oktaUser("multi@example.com")
@@ -915,6 +939,7 @@ func TestRFC24RemoveFilteredElement(t *testing.T) {
 }
 
 func TestRFC25ReadOnlyPatch(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	id := c.createUser("ro.patch@example.com")
@@ -928,6 +953,7 @@ func TestRFC25ReadOnlyPatch(t *testing.T) {
 }
 
 func TestRFC31LastModifiedAdvances(t *testing.T) {
+	t.Parallel()
 	clock := newTestClock()
 	srv := startServerClock(t, clock)
 	c, _ := srv.newTeam("Acme")
@@ -962,6 +988,7 @@ func statusOnly(c *client, method, path string, body any) (int, string) {
 }
 
 func TestConcurrentCreates(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	const n = 30
@@ -1031,6 +1058,7 @@ func TestConcurrentCreates(t *testing.T) {
 // ---- RFC-14 operators ----
 
 func TestRFC14FilterOperators(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	mk := func(userName, nick string, active bool) string {
@@ -1097,6 +1125,7 @@ func TestRFC14FilterOperators(t *testing.T) {
 // NUL characters can't be stored by PostgreSQL; both backends refuse them
 // the same way instead of one answering 500.
 func TestNULCharactersRefused(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c, _ := srv.newTeam("Acme")
 	c.do("POST", "/Users", `{"userName":"a\u0000b@example.com"}`).scimError(t, 400, "invalidValue")

@@ -13,6 +13,7 @@ import (
 // without members, and grown by one member without the answer carrying
 // the whole list (issue: group membership that scales).
 func TestLargeGroup(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("large group test skipped in -short mode")
 	}

@@ -75,6 +75,7 @@ func alphaName(kind string) string {
 }
 
 func TestSCIMAuthorizationTable(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	f := newSCIMAuthzFixture(t, srv)
 	rows := scimAuthzRows()

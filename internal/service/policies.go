@@ -11,6 +11,10 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
+// MaxSeatLimit is the largest seat limit a team can set: far beyond any
+// team, and within every backend's integer column.
+const MaxSeatLimit = 100_000_000
+
 // SeatRoles are the roles that take a paid seat (Postman's rule: Admin-
 // and Billing-only members are support users and take none).
 var SeatRoles = []string{RoleDeveloper, RoleSuperAdmin}
@@ -68,6 +72,9 @@ func (s *Service) SetTeamPolicies(ctx context.Context, slug string, seatLimit *i
 		if seatLimit != nil {
 			if *seatLimit < 0 {
 				return BadRequest("seat_limit", "the seat limit can't be negative (0 means no limit)")
+			}
+			if *seatLimit > MaxSeatLimit {
+				return BadRequest("seat_limit", "the seat limit can be at most %d (0 means no limit)", MaxSeatLimit)
 			}
 			team.SeatLimit = *seatLimit
 		}

@@ -94,11 +94,9 @@ var pgNarrowInts = map[string]string{
 	"provisioning_log.body_truncated": "a boolean, 0 or 1",
 	"provisioning_log.status":         "an HTTP status",
 	"schema_migrations.version":       "a migration's number",
-	// KNOWN DIVERGENCE, not a reason: the service refuses a negative seat
-	// limit but no large one, and Go's int is 64-bit. Above 2,147,483,647
-	// PostgreSQL refuses the write (a driver error, not a sentinel) where
-	// SQLite stores it. Needs a bound in the service or a BIGINT migration.
-	"teams.seat_limit": "KNOWN DIVERGENCE: unbounded by the service",
+	// The service bounds it (service.MaxSeatLimit, 100,000,000), well
+	// within PostgreSQL's 32-bit integer.
+	"teams.seat_limit": "a seat count, at most service.MaxSeatLimit",
 }
 
 func TestMigrationHistories(t *testing.T) {
