@@ -34,7 +34,10 @@ import (
 //     hour (<T+0h>, <T+2160h>), so a changed expiry still shows; times the
 //     run cannot have made (before it, or more than 400 days after it) are
 //     constants and stay as they are;
-//   - latencies and durations measured by the server.
+//   - latencies and durations measured by the server, and a cookie's
+//     Max-Age in minutes (43199 or 43200 seconds, as the clock ticks);
+//   - and, for `roster export` only, the order of its rows (sortLines):
+//     storage order, which for some tables follows random ids.
 //
 // One normalizer serves one run, fed every step in order, so the naming
 // is the same in two runs that print the same things.

@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -473,7 +472,7 @@ func (r *runner) do(name string, q req) response {
 	}
 	res, err := r.send(q)
 	if err != nil {
-		fmt.Fprintf(&b, "< transport error: %s\n", scrubErr(err))
+		fmt.Fprintf(&b, "< transport error: %s\n", err)
 		r.add("http/"+name, b.String())
 		return response{}
 	}
@@ -525,9 +524,6 @@ func (r *runner) send(q req) (response, error) {
 	}
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
-
-// scrubErr drops the address from a transport error.
-func scrubErr(err error) string { return err.Error() }
 
 // cookieShape is a Set-Cookie header with its value left out (said only
 // to be empty or not): name and attributes are what a browser acts on.
@@ -606,14 +602,4 @@ func isText(b []byte) bool {
 func sha256hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
-}
-
-// sortedKeys lists a map's keys in order.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
