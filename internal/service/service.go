@@ -1,39 +1,69 @@
-// Package service owns Roster's rules: what provisioning means for a team's
-// members, how keys authenticate, and what gets audited. It speaks the SCIM
-// model (package scim) and the storage contract (package store), and knows
-// nothing of HTTP.
+// Package service owns Roster's rules: every edge (the SCIM and admin HTTP
+// APIs, the console, the CLI) calls a *Service, which puts together the
+// features, each a package of its own under internal/service:
+//
+//   - provisioning: what an identity provider does over SCIM: which key
+//     calls, users, groups (a group's PATCH included), invite claiming;
+//   - accounts: the people who sign in: sign-in, sessions, personal API
+//     tokens, their own password and email, invites, the teams they are in;
+//   - members: what a team's admins do to its members and groups: roles,
+//     profiles, removal, leaving, the roles a group grants;
+//   - settings: a team's configuration: teams, the SCIM switch, SCIM keys,
+//     the seat and group-deletion policies, custom User attributes;
+//   - logs: the audit and provisioning log queries and exports;
+//   - domain: what the features share: the domain error, actors and
+//     callers, roles and the permission matrix, the Super Admin and seat
+//     rules, member records, ids and ETags, the audit writer.
+//
+// Each feature declares the narrow store interface it needs and depends
+// on domain only: never on another feature, nor on this package. The
+// types, constants and functions callers know (service.Caller,
+// service.RoleSuperAdmin, service.NewID, …) are aliases and re-exports of
+// theirs (exports.go), so an edge imports this package alone. It speaks
+// the SCIM model (package scim) and the storage contract (package store),
+// and knows nothing of HTTP.
 package service
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/rosterhq/roster/internal/provlog"
+	"github.com/rosterhq/roster/internal/service/accounts"
+	"github.com/rosterhq/roster/internal/service/domain"
+	"github.com/rosterhq/roster/internal/service/logs"
+	"github.com/rosterhq/roster/internal/service/members"
+	"github.com/rosterhq/roster/internal/service/provisioning"
+	"github.com/rosterhq/roster/internal/service/settings"
 	"github.com/rosterhq/roster/internal/store"
 )
 
-// Roles a member can hold. Provisioned members get the team's default role.
-const (
-	RoleSuperAdmin = "Super Admin"
-	RoleAdmin      = "Admin"
-	RoleBilling    = "Billing"
-	RoleDeveloper  = "Developer"
+// The features, under names of their own so that each can be embedded in
+// Service: their methods are Service's.
+type (
+	provisioningService = provisioning.Service
+	accountsService     = accounts.Service
+	membersService      = members.Service
+	settingsService     = settings.Service
+	logsService         = logs.Service
 )
 
-// Service is the domain layer over one store.
+// Service is the domain layer over one store: the features' methods, on
+// one value.
 type Service struct {
-	st  store.Store // private: every caller goes through the methods
+	*provisioningService // CreateUser, PatchGroup, Authenticate, UserType, …
+	*accountsService     // Login, TeamCaller, InviteMember, AcceptInvite, …
+	*membersService      // ListMembers, UpdateMember, BindGroupRoles, …
+	*settingsService     // CreateTeam, SetSCIM, CreateKey, RotateKey, …
+	*logsService         // QueryAudit, ExportAudit, ProvisioningLog, …
+
 	Log *slog.Logger
-	// Now is the clock; tests replace it.
+	// Now is the clock; tests replace it. Every feature reads it at each
+	// use, so setting it drives them all.
 	Now func() time.Time
 
-	touchMu sync.Mutex
-	touched map[string]time.Time // key id → last recorded use
+	st store.Store // private: only the provisioning log's writer gets it
 }
 
 // New builds a Service.
@@ -41,61 +71,23 @@ func New(s store.Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{st: s, Log: log, Now: time.Now, touched: map[string]time.Time{}}
-}
-
-// Actor says who makes a change, for the audit trail.
-type Actor struct {
-	Kind      string // "scim-key", "cli" or "system"
-	ID        string
-	Name      string
-	RequestID string
-	IP        string
-
-	// superAdminOf is the team in which this actor holds Super Admin, set
-	// only by TeamCaller: it decides whether a SCIM key the actor makes
-	// may change who is a Super Admin.
-	superAdminOf string
-}
-
-// superAdminIn reports whether the actor may grant, take or remove Super
-// Admin in a team: the operator's CLI always, a person only as a Super
-// Admin of that team.
-func (a Actor) superAdminIn(teamID string) bool {
-	return a.Kind == "cli" || (teamID != "" && a.superAdminOf == teamID)
-}
-
-func (a Actor) String() string {
-	if a.Name == "" {
-		return a.Kind
+	svc := &Service{st: s, Log: log, Now: time.Now}
+	env := domain.Env{
+		Now: func() time.Time { return svc.Now() },
+		Log: func() *slog.Logger { return svc.Log },
 	}
-	return a.Kind + ":" + a.Name
+	svc.provisioningService = provisioning.New(provisioning.StoreOf(s), env)
+	svc.accountsService = accounts.New(accounts.StoreOf(s), env, func() accounts.Argon2Params { return PasswordParams })
+	svc.membersService = members.New(members.StoreOf(s), env)
+	svc.settingsService = settings.New(settings.StoreOf(s), env)
+	svc.logsService = logs.New(s)
+	return svc
 }
 
-// NewID returns a random UUID (version 4). Random ids give no hot spot to
-// a distributed database and reveal nothing about other teams.
-func NewID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// audit appends one event inside the caller's transaction, so the change
-// and its record land together.
-func (s *Service) audit(ctx context.Context, tx store.Tx, teamID string, a Actor, action, targetType, targetID string, detail map[string]any) error {
-	b, err := json.Marshal(detail)
-	if err != nil {
-		return err
-	}
-	return tx.AppendAudit(ctx, store.AuditEvent{
-		TeamID: teamID, ID: NewID(), At: s.Now(), Actor: a.String(), Action: action,
-		TargetType: targetType, TargetID: targetID, Detail: string(b), RequestID: a.RequestID, IP: a.IP,
-	})
+// EffectiveRoles are a member's own roles plus those its groups grant,
+// sorted and without duplicates.
+func (s *Service) EffectiveRoles(ctx context.Context, r store.Reader, u store.User) ([]string, error) {
+	return domain.EffectiveRoles(ctx, r, u)
 }
 
 // StartProvisioningLog starts the provisioning log's writer on the service's

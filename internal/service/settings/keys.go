@@ -1,0 +1,198 @@
+package settings
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/service/domain"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// NewKey is a freshly created key; Token is shown once and never stored.
+type NewKey struct {
+	Key   store.SCIMKey
+	Token string
+}
+
+// CreateKey creates a SCIM key owned by the team (not by whoever made it).
+func (s *Service) CreateKey(ctx context.Context, teamSlug, name string, expiresAt *time.Time, a domain.Actor) (NewKey, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return NewKey{}, domain.BadRequest("name", "a key needs a name, such as the IdP it is for (okta)")
+	}
+	var out NewKey
+	err := s.st.Tx(ctx, func(tx Tx) error {
+		team, err := tx.TeamBySlug(ctx, teamSlug)
+		if err != nil {
+			return domain.TeamError(err, teamSlug)
+		}
+		token, hash := domain.NewToken()
+		k := store.SCIMKey{
+			TeamID: team.ID, ID: domain.NewID(), Name: name, Prefix: token[:len(domain.TokenPrefix)+6], Hash: hash,
+			CreatedBy: a.String(), Created: s.env.Now(), ExpiresAt: expiresAt,
+			Privileged: domain.SuperAdminIn(a, team.ID),
+		}
+		if err := tx.CreateKey(ctx, k); err != nil {
+			return err
+		}
+		out = NewKey{Key: k, Token: token}
+		return s.env.Audit(ctx, tx, team.ID, a, "scim_key.create", "scim_key", k.ID, map[string]any{"name": name, "prefix": k.Prefix, "privileged": k.Privileged})
+	})
+	return out, err
+}
+
+// RevokeKey revokes a key at once.
+func (s *Service) RevokeKey(ctx context.Context, teamSlug, keyID string, a domain.Actor) error {
+	return s.st.Tx(ctx, func(tx Tx) error {
+		team, err := tx.TeamBySlug(ctx, teamSlug)
+		if err != nil {
+			return domain.TeamError(err, teamSlug)
+		}
+		if err := tx.RevokeKey(ctx, team.ID, keyID, s.env.Now()); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return domain.NotFound("team %s has no key %q", teamSlug, keyID)
+			}
+			return err
+		}
+		return s.env.Audit(ctx, tx, team.ID, a, "scim_key.revoke", "scim_key", keyID, nil)
+	})
+}
+
+// ListKeys lists a team's keys.
+func (s *Service) ListKeys(ctx context.Context, teamSlug string) ([]store.SCIMKey, error) {
+	team, err := s.st.TeamBySlug(ctx, teamSlug)
+	if err != nil {
+		return nil, domain.TeamError(err, teamSlug)
+	}
+	return s.st.ListKeys(ctx, team.ID)
+}
+
+// KeyView is a SCIM key as the admin API and the CLI (`roster scim-key …
+// --json`) show it. The secret appears only in the answer that makes the
+// key (Token); the hash never. Fields are in name order, as the JSON is.
+type KeyView struct {
+	CreatedAt  string  `json:"created_at"`
+	CreatedBy  string  `json:"created_by"`
+	ExpiresAt  *string `json:"expires_at"`
+	ID         string  `json:"id"`
+	LastUsedAt *string `json:"last_used_at"`
+	LastUsedIP string  `json:"last_used_ip"`
+	Name       string  `json:"name"`
+	// OldKeyStopsAt and Replaces: a rotation's answer only.
+	OldKeyStopsAt string `json:"old_key_stops_at,omitempty"`
+	Prefix        string `json:"prefix"`
+	// Privileged: made by a Super Admin (or the CLI), so it may change who
+	// is a Super Admin (docs/permissions.md).
+	Privileged bool    `json:"privileged"`
+	Replaces   string  `json:"replaces,omitempty"`
+	RevokedAt  *string `json:"revoked_at"`
+	Status     string  `json:"status"`
+	// Team: the CLI's answers name the team they were asked about.
+	Team  string `json:"team,omitempty"`
+	Token string `json:"token,omitempty"`
+}
+
+// ViewTime is how views write a time: RFC 3339, UTC, to the second.
+func ViewTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func viewTimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := ViewTime(*t)
+	return &s
+}
+
+// ViewOfKey is k as of now (its status depends on the time).
+func ViewOfKey(k store.SCIMKey, now time.Time) KeyView {
+	return KeyView{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Status: domain.KeyStatus(k, now), CreatedBy: k.CreatedBy,
+		CreatedAt: ViewTime(k.Created), ExpiresAt: viewTimePtr(k.ExpiresAt), RevokedAt: viewTimePtr(k.RevokedAt),
+		LastUsedAt: viewTimePtr(k.LastUsedAt), LastUsedIP: k.LastUsedIP, Privileged: k.Privileged}
+}
+
+// ViewOfNewKey is a key just made, with its secret: the only time it is shown.
+func ViewOfNewKey(nk NewKey, now time.Time) KeyView {
+	v := ViewOfKey(nk.Key, now)
+	v.Token = nk.Token
+	return v
+}
+
+// MaxKeyGrace bounds a rotation's grace period: long enough for any
+// IdP change window, short enough that a leaked old key dies.
+const MaxKeyGrace = 30 * 24 * time.Hour
+
+func graceError(given string) error {
+	return domain.BadRequest("grace", "grace must be a duration from 0s to 720h (30 days), such as 24h, not %q", given)
+}
+
+// ParseGrace reads a rotation's grace period as people write it ("24h";
+// "" is 0), within 0 and MaxKeyGrace.
+func ParseGrace(text string) (time.Duration, error) {
+	if text == "" {
+		return 0, nil
+	}
+	grace, err := time.ParseDuration(text)
+	if err != nil || grace < 0 || grace > MaxKeyGrace {
+		return 0, graceError(text)
+	}
+	return grace, nil
+}
+
+// RotateKey replaces a key: a new key is created with the same name, and
+// the old one keeps working for the grace period, then stops (Postman's
+// "keep the previous key active while you switch").
+func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.Duration, a domain.Actor) (NewKey, error) {
+	if grace < 0 {
+		return NewKey{}, domain.BadRequest("grace", "the grace period can't be negative")
+	}
+	if grace > MaxKeyGrace {
+		return NewKey{}, graceError(grace.String())
+	}
+	var out NewKey
+	err := s.st.Tx(ctx, func(tx Tx) error {
+		team, err := tx.TeamBySlug(ctx, slug)
+		if err != nil {
+			return domain.TeamError(err, slug)
+		}
+		keys, err := tx.ListKeys(ctx, team.ID)
+		if err != nil {
+			return err
+		}
+		var old *store.SCIMKey
+		for i := range keys {
+			if keys[i].ID == keyID {
+				old = &keys[i]
+			}
+		}
+		if old == nil {
+			return domain.NotFound("team %s has no key %q", slug, keyID)
+		}
+		now := s.env.Now()
+		if st := domain.KeyStatus(*old, now); st != store.KeyActive {
+			return domain.Conflict("id", "key %q is %s; only an active key can be rotated (create a new one instead)", keyID, st)
+		}
+		token, hash := domain.NewToken()
+		// The new key may change Super Admins only if the old one could
+		// and whoever rotates is a Super Admin: rotation must not let a
+		// plain Admin see the secret of a privileged key.
+		k := store.SCIMKey{TeamID: team.ID, ID: domain.NewID(), Name: old.Name, Prefix: token[:len(domain.TokenPrefix)+6], Hash: hash,
+			CreatedBy: a.String(), Created: now, ExpiresAt: old.ExpiresAt, Privileged: old.Privileged && domain.SuperAdminIn(a, team.ID)}
+		if old.ExpiresAt != nil {
+			// Keep the old key's lifetime policy: the new key lives as long.
+			exp := now.Add(old.ExpiresAt.Sub(old.Created))
+			k.ExpiresAt = &exp
+		}
+		if err := tx.CreateKey(ctx, k); err != nil {
+			return err
+		}
+		if err := tx.RevokeKey(ctx, team.ID, old.ID, now.Add(grace)); err != nil {
+			return err
+		}
+		out = NewKey{Key: k, Token: token}
+		return s.env.Audit(ctx, tx, team.ID, a, "scim_key.rotate", "scim_key", old.ID, map[string]any{
+			"name": old.Name, "newKey": k.ID, "oldKeyStopsAt": now.Add(grace).UTC().Format(time.RFC3339)})
+	})
+	return out, err
+}
