@@ -67,6 +67,7 @@ func (s *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *API) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
 	s.writeAPIError(w, r, &apiError{Status: http.StatusForbidden, Code: "cross_origin",
 		Message: "this request came from another site (Origin or Sec-Fetch-Site): the admin API takes writes from this site's pages and from scripts only"})
 }

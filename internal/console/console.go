@@ -75,6 +75,7 @@ func Mount(mux *http.ServeMux, cfg Config) *Console {
 	c := New(cfg)
 	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setHeaders(w.Header())
+		w.Header().Set("Cache-Control", "no-store")
 		c.fail(w, r, &page{r: r}, service.Forbidden("This form came from another site. Open the console from its own address and try again."))
 	})
 	for pattern, h := range c.routes() {

@@ -526,7 +526,11 @@ func (s *Handler) execBulkOp(r *http.Request, op *bulkOp, ids map[string]string)
 			s.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			res = refusedResult(&scim.Error{Status: http.StatusInternalServerError, Detail: "internal error"})
 		}
-		s.log.InfoContext(ctx, "bulk operation", "method", op.method, "path", Prefix+"/"+op.resource+"/"+id, "status", res.code)
+		path := Prefix + "/" + op.resource
+		if id != "" {
+			path += "/" + id
+		}
+		s.log.InfoContext(ctx, "bulk operation", "method", op.method, "path", path, "status", res.code)
 	}()
 	p := principal(r)
 	if _, err := s.spend(p, true); err != nil {

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -42,6 +43,7 @@ type bodyTee struct {
 	buf       []byte
 	n         int64
 	truncated bool
+	over      bool // the body limit was hit
 }
 
 func (b *bodyTee) Read(p []byte) (int, error) {
@@ -55,6 +57,14 @@ func (b *bodyTee) Read(p []byte) (int, error) {
 		if room > 0 {
 			b.buf = append(b.buf, p[:min(n, room)]...)
 		}
+	}
+	// The body limit (applied below this reader) stops one byte past the
+	// limit and keeps that byte back: count it, so an oversized body is
+	// logged as larger than the limit.
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) && !b.over {
+		b.over = true
+		b.n++
 	}
 	return n, err
 }
