@@ -16,3 +16,19 @@
 // It holds no use case: the features (provisioning, accounts, members,
 // settings, logs) do, and package service puts them together.
 package domain
+
+import (
+	"context"
+
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// Narrowed hands a feature the whole store through its narrow interface:
+// reads are store.Store's own, and Tx gives the transaction as the
+// feature's Tx type T (an interface every store.Tx satisfies).
+type Narrowed[T any] struct{ store.Store }
+
+// Tx runs fn in one write transaction of the store.
+func (n Narrowed[T]) Tx(ctx context.Context, fn func(T) error) error {
+	return n.Store.Tx(ctx, func(tx store.Tx) error { return fn(any(tx).(T)) })
+}

@@ -59,13 +59,7 @@ type Store interface {
 }
 
 // StoreOf narrows the whole store to what members use.
-func StoreOf(s store.Store) Store { return narrowed{s} }
-
-type narrowed struct{ store.Store }
-
-func (n narrowed) Tx(ctx context.Context, fn func(Tx) error) error {
-	return n.Store.Tx(ctx, func(tx store.Tx) error { return fn(tx) })
-}
+func StoreOf(s store.Store) Store { return domain.Narrowed[Tx]{Store: s} }
 
 // Service is the admin side of a team's members and groups, over one store.
 type Service struct {

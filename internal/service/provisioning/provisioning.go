@@ -72,13 +72,7 @@ type Store interface {
 }
 
 // StoreOf narrows the whole store to what provisioning uses.
-func StoreOf(s store.Store) Store { return narrowed{s} }
-
-type narrowed struct{ store.Store }
-
-func (n narrowed) Tx(ctx context.Context, fn func(Tx) error) error {
-	return n.Store.Tx(ctx, func(tx store.Tx) error { return fn(tx) })
-}
+func StoreOf(s store.Store) Store { return domain.Narrowed[Tx]{Store: s} }
 
 // Service is provisioning over one store.
 type Service struct {
