@@ -293,6 +293,10 @@ func Slugify(name string) string { return settings.Slugify(name) }
 // ParseGrace reads a rotation's grace period (settings.ParseGrace).
 func ParseGrace(text string) (time.Duration, error) { return settings.ParseGrace(text) }
 
+// ParseDuration reads a duration with Go's units or days, 90d or 1d12h
+// (settings.ParseDuration).
+func ParseDuration(text string) (time.Duration, error) { return settings.ParseDuration(text) }
+
 // ViewTime is how views write a time (settings.ViewTime).
 func ViewTime(t time.Time) string { return settings.ViewTime(t) }
 

@@ -301,11 +301,17 @@ func (s *Service) inviteMember(ctx context.Context, tx Tx, team store.Team, d st
 		return store.User{}, err
 	}
 	if d.MemberID == "" {
-		u, err := domain.NewUser(team, scim.Resource{
+		res := scim.Resource{
 			"userName": acc.Email,
 			"active":   true,
 			"emails":   []any{map[string]any{"value": acc.Email, "type": "work", "primary": true}},
-		}, store.SourceInvite, domain.JoinRoles([]string{d.Role}), s.env.Now())
+		}
+		// A name as an IdP's members have one (an IdP's connection test
+		// may read it), from the email: nothing else names the person yet.
+		if n := domain.PersonName("", acc.Email); n != nil {
+			res["name"] = n
+		}
+		u, err := domain.NewUser(team, res, store.SourceInvite, domain.JoinRoles([]string{d.Role}), s.env.Now())
 		if err != nil {
 			return u, err
 		}

@@ -3,6 +3,9 @@ package settings
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,9 +27,21 @@ func (s *Service) CreateKey(ctx context.Context, teamSlug, name string, expiresA
 	}
 	var out NewKey
 	err := s.st.Tx(ctx, func(tx Tx) error {
-		team, err := tx.TeamBySlug(ctx, teamSlug)
+		team, err := tx.TeamBySlug(ctx, CanonicalSlug(teamSlug))
 		if err != nil {
 			return domain.TeamError(err, teamSlug)
+		}
+		// The logs name keys: two active keys of one team may not share
+		// a name (letter case aside). A rotation's new key keeps its
+		// old key's name while both work; that is the one exception.
+		keys, err := tx.ListKeys(ctx, team.ID)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if strings.EqualFold(k.Name, name) && domain.KeyStatus(k, s.env.Now()) == store.KeyActive {
+				return domain.Conflict("name", "team %s already has an active key named %q (%s…); choose another name, or rotate or revoke that key", team.Slug, k.Name, k.Prefix)
+			}
 		}
 		token, hash := domain.NewToken()
 		k := store.SCIMKey{
@@ -46,7 +61,7 @@ func (s *Service) CreateKey(ctx context.Context, teamSlug, name string, expiresA
 // RevokeKey revokes a key at once.
 func (s *Service) RevokeKey(ctx context.Context, teamSlug, keyID string, a domain.Actor) error {
 	return s.st.Tx(ctx, func(tx Tx) error {
-		team, err := tx.TeamBySlug(ctx, teamSlug)
+		team, err := tx.TeamBySlug(ctx, CanonicalSlug(teamSlug))
 		if err != nil {
 			return domain.TeamError(err, teamSlug)
 		}
@@ -62,7 +77,7 @@ func (s *Service) RevokeKey(ctx context.Context, teamSlug, keyID string, a domai
 
 // ListKeys lists a team's keys.
 func (s *Service) ListKeys(ctx context.Context, teamSlug string) ([]store.SCIMKey, error) {
-	team, err := s.st.TeamBySlug(ctx, teamSlug)
+	team, err := s.st.TeamBySlug(ctx, CanonicalSlug(teamSlug))
 	if err != nil {
 		return nil, domain.TeamError(err, teamSlug)
 	}
@@ -127,13 +142,13 @@ func graceError(given string) error {
 	return domain.BadRequest("grace", "grace must be a duration from 0s to 720h (30 days), such as 24h, not %q", given)
 }
 
-// ParseGrace reads a rotation's grace period as people write it ("24h";
-// "" is 0), within 0 and MaxKeyGrace.
+// ParseGrace reads a rotation's grace period as people write it ("24h",
+// "2d"; "" is 0), within 0 and MaxKeyGrace.
 func ParseGrace(text string) (time.Duration, error) {
 	if text == "" {
 		return 0, nil
 	}
-	grace, err := time.ParseDuration(text)
+	grace, err := ParseDuration(text)
 	if err != nil || grace < 0 || grace > MaxKeyGrace {
 		return 0, graceError(text)
 	}
@@ -152,7 +167,7 @@ func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.
 	}
 	var out NewKey
 	err := s.st.Tx(ctx, func(tx Tx) error {
-		team, err := tx.TeamBySlug(ctx, slug)
+		team, err := tx.TeamBySlug(ctx, CanonicalSlug(slug))
 		if err != nil {
 			return domain.TeamError(err, slug)
 		}
@@ -195,4 +210,72 @@ func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.
 			"name": old.Name, "newKey": k.ID, "oldKeyStopsAt": now.Add(grace).UTC().Format(time.RFC3339)})
 	})
 	return out, err
+}
+
+// Day is the unit ParseDuration adds to Go's: 24 hours.
+const Day = 24 * time.Hour
+
+// ParseDuration reads a duration as people write it: Go's units
+// (time.ParseDuration: 36h, 90m, 1h30m, 1.5h) and days, for what people
+// think of in days: 90d, 1d12h, 1.5d. Days, when given, come first; a
+// day is 24 hours. Where it goes wrong, the error says what is expected.
+func ParseDuration(text string) (time.Duration, error) {
+	bad := func() (time.Duration, error) {
+		return 0, fmt.Errorf("%q is not a duration: expected a number and a unit (d, h, m or s), such as 90d, 36h, 1d12h or 30m", text)
+	}
+	days, rest, ok := strings.Cut(text, "d")
+	if !ok {
+		d, err := time.ParseDuration(text)
+		if err != nil {
+			return bad()
+		}
+		return d, nil
+	}
+	n, ok := decimalDays(days)
+	if !ok {
+		return bad()
+	}
+	if rest == "" {
+		return n, nil
+	}
+	if rest[0] < '0' || rest[0] > '9' {
+		return bad() // no sign after the days, nor a second "d"
+	}
+	d, err := time.ParseDuration(rest)
+	if err != nil || n+d < n {
+		return bad()
+	}
+	return n + d, nil
+}
+
+// decimalDays reads "90" or "1.5" (digits, at most one point) as days.
+func decimalDays(s string) (time.Duration, bool) {
+	whole, frac, hasPoint := strings.Cut(s, ".")
+	if whole == "" && frac == "" || strings.ContainsFunc(whole+frac, func(r rune) bool { return r < '0' || r > '9' }) {
+		return 0, false
+	}
+	if hasPoint && frac == "" {
+		return 0, false
+	}
+	const maxDays = math.MaxInt64 / int64(Day)
+	w := int64(0)
+	if whole != "" {
+		var err error
+		if w, err = strconv.ParseInt(whole, 10, 64); err != nil || w > maxDays {
+			return 0, false
+		}
+	}
+	d := time.Duration(w) * Day
+	if frac != "" {
+		f, err := strconv.ParseFloat("0."+frac, 64)
+		if err != nil {
+			return 0, false
+		}
+		part := time.Duration(f * float64(Day))
+		if d+part < d {
+			return 0, false
+		}
+		d += part
+	}
+	return d, true
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/service/domain"
@@ -40,6 +42,18 @@ func Slugify(name string) string {
 // team with the Super Admin role, linked to the account of adminEmail. The slug comes from the name, with a
 // numeric suffix if it is taken.
 func (s *Service) CreateTeam(ctx context.Context, name, adminEmail string, a domain.Actor) (store.Team, error) {
+	return s.CreateTeamWithAdmin(ctx, name, adminEmail, "", a)
+}
+
+// MaxPersonName bounds a full name given to Roster directly (roster team
+// create --admin-name).
+const MaxPersonName = 200
+
+// CreateTeamWithAdmin is CreateTeam with the first admin's full name
+// ("Ada Lovelace"; "" reads a name off the email): the member gets a
+// SCIM name (givenName, familyName, formatted), as a member an IdP
+// provisions has (domain.PersonName).
+func (s *Service) CreateTeamWithAdmin(ctx context.Context, name, adminEmail, adminName string, a domain.Actor) (store.Team, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return store.Team{}, errors.New("a team needs a name")
@@ -47,6 +61,9 @@ func (s *Service) CreateTeam(ctx context.Context, name, adminEmail string, a dom
 	addr, err := mail.ParseAddress(adminEmail)
 	if err != nil || addr.Address != strings.TrimSpace(adminEmail) {
 		return store.Team{}, fmt.Errorf("admin email %q is not a valid address", adminEmail)
+	}
+	if err := checkPersonName("admin_name", adminName); err != nil {
+		return store.Team{}, err
 	}
 	base := Slugify(name)
 	var team store.Team
@@ -60,11 +77,15 @@ func (s *Service) CreateTeam(ctx context.Context, name, adminEmail string, a dom
 			if err := tx.CreateTeam(ctx, team); err != nil {
 				return err
 			}
-			admin, err := domain.NewUser(team, scim.Resource{
+			res := scim.Resource{
 				"userName": addr.Address,
 				"active":   true,
 				"emails":   []any{map[string]any{"value": addr.Address, "type": "work", "primary": true}},
-			}, store.SourceManual, domain.RoleSuperAdmin, s.env.Now())
+			}
+			if n := domain.PersonName(adminName, addr.Address); n != nil {
+				res["name"] = n
+			}
+			admin, err := domain.NewUser(team, res, store.SourceManual, domain.RoleSuperAdmin, s.env.Now())
 			if err != nil {
 				return err
 			}
@@ -90,10 +111,107 @@ func (s *Service) CreateTeam(ctx context.Context, name, adminEmail string, a dom
 	}
 }
 
-// Team returns a team by slug.
+// checkPersonName refuses a full name that isn't one line of text.
+func checkPersonName(field, name string) error {
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl) {
+		return domain.BadRequest(field, "a name must be one line of UTF-8 text")
+	}
+	if n := utf8.RuneCountInString(name); n > MaxPersonName {
+		return domain.BadRequest(field, "a name must be at most %d characters, not %d", MaxPersonName, n)
+	}
+	return nil
+}
+
+// CanonicalSlug is slug as teams store it: slugs are lower-case
+// (Slugify), so a lookup folds the letter case people type ("Acme" finds
+// acme). Only ASCII letters fold: no other character is in a slug, and
+// Unicode's folding (the Kelvin sign is a "k") must not make aliases.
+func CanonicalSlug(slug string) string {
+	b := []byte(strings.TrimSpace(slug))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
+}
+
+// Team returns a team by slug, in any letter case.
 func (s *Service) Team(ctx context.Context, slug string) (store.Team, error) {
-	t, err := s.st.TeamBySlug(ctx, slug)
+	t, err := s.st.TeamBySlug(ctx, CanonicalSlug(slug))
 	return t, domain.TeamError(err, slug)
+}
+
+// OperatorTeam is Team for the operator's CLI, who sees every team: an
+// unknown slug's error suggests the closest one (`no team "acmee"; did
+// you mean "acme"?`). Never call it where the caller may not know of
+// every team (the admin API, the console): the suggestion names a team.
+func (s *Service) OperatorTeam(ctx context.Context, slug string) (store.Team, error) {
+	t, err := s.st.TeamBySlug(ctx, CanonicalSlug(slug))
+	if !errors.Is(err, store.ErrNotFound) {
+		return t, err
+	}
+	teams, lerr := s.st.ListTeams(ctx)
+	if lerr != nil {
+		return t, lerr
+	}
+	slugs := make([]string, len(teams))
+	for i, t := range teams {
+		slugs[i] = t.Slug
+	}
+	if near := ClosestSlug(CanonicalSlug(slug), slugs); near != "" {
+		return t, &domain.Error{Kind: domain.KindNotFound, Field: "team",
+			Message: fmt.Sprintf("no team %q; did you mean %q?", slug, near), Cause: domain.ErrTeamNotFound}
+	}
+	return t, domain.TeamError(err, slug)
+}
+
+// ClosestSlug is the slug of slugs nearest to slug by edit distance
+// (Levenshtein, by byte: slugs are ASCII), when it is near enough to be
+// a typo: one edit for slugs up to 5 characters, two beyond. Ties go to
+// the first in slugs. "" when none is.
+func ClosestSlug(slug string, slugs []string) string {
+	limit := 1
+	if len(slug) > 5 {
+		limit = 2
+	}
+	best, bestD := "", limit+1
+	for _, c := range slugs {
+		if d := editDistance(slug, c, bestD); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, or any value of at
+// least bound once it is sure to reach bound.
+func editDistance(a, b string, bound int) int {
+	if d := len(a) - len(b); d >= bound || -d >= bound {
+		return bound
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin >= bound {
+			return bound
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // Teams lists every team.
@@ -107,7 +225,7 @@ func (s *Service) SetSCIM(ctx context.Context, slug string, on bool, a domain.Ac
 	var team store.Team
 	err := s.st.Tx(ctx, func(tx Tx) error {
 		var err error
-		team, err = tx.TeamBySlug(ctx, slug)
+		team, err = tx.TeamBySlug(ctx, CanonicalSlug(slug))
 		if err != nil {
 			return domain.TeamError(err, slug)
 		}
@@ -131,7 +249,7 @@ func (s *Service) SetTeamSCIM(ctx context.Context, c domain.Caller, on bool) (st
 
 // TeamID resolves a team slug (for the CLI).
 func (s *Service) TeamID(ctx context.Context, slug string) (string, error) {
-	t, err := s.st.TeamBySlug(ctx, slug)
+	t, err := s.st.TeamBySlug(ctx, CanonicalSlug(slug))
 	if err != nil {
 		return "", domain.TeamError(err, slug)
 	}
