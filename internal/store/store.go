@@ -207,6 +207,7 @@ type Store interface {
 type Reader interface {
 	AccountReader // accounts.go
 	LogReader     // logs.go
+	SSOReader     // sso.go
 
 	TeamBySlug(ctx context.Context, slug string) (Team, error)
 	Team(ctx context.Context, id string) (Team, error)
@@ -257,6 +258,7 @@ type Tx interface {
 	Reader
 	AccountTx // accounts.go
 	LogTx     // logs.go
+	SSOTx     // sso.go
 
 	CreateTeam(ctx context.Context, t Team) error
 	SetSCIMEnabled(ctx context.Context, teamID string, on bool) error

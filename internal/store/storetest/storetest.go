@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"GroupQueries", testGroupQueries},   // contract.go
 		{"SessionsEnd", testSessionsEnd},     // contract.go
 		{"ReadsInsideTx", testReadsInsideTx}, // contract.go
+		{"SSO", testSSO},                     // sso.go
 		{"Close", testClose},                 // contract.go
 	}
 	// Every test runs on a recording proxy of the store (record.go), so
