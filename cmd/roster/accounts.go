@@ -33,22 +33,12 @@ func adminAccountError(err error, t store.Team, sf storeFlags) error {
 		t.Slug, err, sf.cliFlag(), t.AdminEmail)
 }
 
-// cliCaller is the operator acting on a team from the CLI: it has every
-// role, and its audit actor is the CLI's.
-func cliCaller(ctx context.Context, svc *service.Service, slug string) (service.Caller, error) {
-	team, err := svc.Team(ctx, slug)
-	if err != nil {
-		return service.Caller{}, err
-	}
-	return service.Caller{Actor: cliActor, Team: team, Roles: service.AllRoles}, nil
-}
-
 func membersList(ctx context.Context, args []string, stdout io.Writer) error {
 	c := newCommand("members list", stdout)
 	c.team()
 	c.jsonFlag()
 	return c.runAs(ctx, args, func(svc *service.Service, caller service.Caller) error {
-		out := c.list()
+		out := c.list("ID\tUSERNAME\tSTATUS\tSOURCE\tROLES", fmt.Sprintf("Team %s has no members.", caller.Team.Slug))
 		const page = 1000
 		for offset := 0; ; offset += page {
 			list, total, err := svc.ListMembers(ctx, caller, store.MemberQuery{Page: store.Page{Offset: offset, Limit: page}})
@@ -85,7 +75,7 @@ func inviteList(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		out := c.list()
+		out := c.list("ID\tEMAIL\tROLE\tCREATED", fmt.Sprintf("Team %s has no pending invites.", caller.Team.Slug))
 		for _, d := range list {
 			j := map[string]any{"id": d.ID, "email": d.Email, "role": d.Role, "status": d.Status,
 				"created_at": d.Created.UTC().Format(time.RFC3339), "expires_at": nil, "invited_by": d.InvitedBy}

@@ -21,13 +21,14 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var o bench.Options
 	fs.StringVar(&o.Backend, "backend", "sqlite", "store of the in-process server: sqlite or postgres")
-	databaseURL := fs.String("database-url", os.Getenv("ROSTER_DATABASE_URL"), "PostgreSQL URL for --backend postgres")
+	databaseURL := fs.String("database-url", "", "PostgreSQL URL for --backend postgres (env ROSTER_DATABASE_URL)")
 	dataDir := fs.String("data-dir", "", "SQLite directory (default: a fresh temporary one, removed at the end)")
 	fs.StringVar(&o.Base, "base", "", "SCIM base URL of a running server to target instead (http://HOST/scim/v2)")
 	fs.StringVar(&o.Token, "token", "", "SCIM key for --base")
 	fs.IntVar(&o.Users, "users", 100000, "members seeded before the scenarios")
 	fs.IntVar(&o.Clients, "clients", 16, "concurrent clients")
-	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "time bound of each scenario")
+	o.Duration = 20 * time.Second
+	fs.Var((*durationValue)(&o.Duration), "duration", "time bound of each scenario")
 	fs.IntVar(&o.Ops, "ops", 0, "op bound of each scenario (0: only --duration)")
 	fs.IntVar(&o.GroupSize, "group-size", 10000, "members group-grow adds to one group")
 	scenarios := fs.String("scenarios", strings.Join(bench.Scenarios, ","), "comma-separated scenarios to run")

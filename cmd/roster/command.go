@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/store"
 )
 
 // command is what most CLI commands share: a flag set with the store
@@ -18,6 +19,8 @@ type command struct {
 	store    storeFlags
 	stdout   io.Writer
 	teamSlug *string // --team, when the command has it
+	// teamRec is the team --team names, once withService found it.
+	teamRec  store.Team
 	asJSON   *bool
 	required []requiredFlag
 }
@@ -84,9 +87,20 @@ func (c *command) parse(args []string) error {
 }
 
 // withService opens the store and calls fn with a service on it; parse
-// comes first.
+// comes first. A command with --team finds its team first, in any letter
+// case (--team Acme is acme), or says which slug was meant; fn then sees
+// the team's own slug in --team.
 func (c *command) withService(ctx context.Context, fn func(*service.Service) error) error {
-	return withService(ctx, c.store, fn)
+	return withService(ctx, c.store, func(svc *service.Service) error {
+		if c.teamSlug != nil {
+			t, err := svc.OperatorTeam(ctx, *c.teamSlug)
+			if err != nil {
+				return err
+			}
+			c.teamRec, *c.teamSlug = t, t.Slug
+		}
+		return fn(svc)
+	})
 }
 
 // run parses args, then runs fn with the service: parse and withService,
@@ -101,12 +115,17 @@ func (c *command) run(ctx context.Context, args []string, fn func(*service.Servi
 // runAs is run for a command acting on its --team as the CLI operator
 // (cliCaller).
 func (c *command) runAs(ctx context.Context, args []string, fn func(*service.Service, service.Caller) error) error {
-	return c.run(ctx, args, func(svc *service.Service) error {
-		caller, err := cliCaller(ctx, svc, *c.teamSlug)
-		if err != nil {
-			return err
-		}
-		return fn(svc, caller)
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	return c.withCaller(ctx, fn)
+}
+
+// withCaller is withService for a command acting on its --team as the
+// CLI operator: it has every role, and its audit actor is the CLI's.
+func (c *command) withCaller(ctx context.Context, fn func(*service.Service, service.Caller) error) error {
+	return c.withService(ctx, func(svc *service.Service) error {
+		return fn(svc, service.Caller{Actor: cliActor, Team: c.teamRec, Roles: service.AllRoles})
 	})
 }
 
@@ -119,32 +138,65 @@ func (c *command) print(v any, format string, args ...any) error {
 	return nil
 }
 
-// list starts the output of a list command (see listOutput).
-func (c *command) list() *listOutput {
-	return &listOutput{w: c.stdout, asJSON: c.asJSON != nil && *c.asJSON, rows: []any{}}
+// list starts the output of a list command (see listOutput): header is
+// its text header row (tab-separated), empty what it says without rows.
+func (c *command) list(header, empty string) *listOutput {
+	return &listOutput{w: c.stdout, asJSON: c.asJSON != nil && *c.asJSON, rows: []any{}, header: header, empty: empty}
 }
 
 // listOutput is the output of a list command: with --json, a JSON array
-// of every row, printed at the end; else a text line a row, printed as it
-// comes.
+// of every row, printed at the end; else a header row, then a text line
+// a row, printed as it comes, or a sentence saying there is none.
 type listOutput struct {
 	w      io.Writer
 	asJSON bool
 	rows   []any
+	header string
+	empty  string
 }
 
 // add adds a row: its JSON value, and its text line.
 func (l *listOutput) add(v any, format string, args ...any) {
 	l.rows = append(l.rows, v)
 	if !l.asJSON {
+		if len(l.rows) == 1 {
+			fmt.Fprintln(l.w, l.header)
+		}
 		fmt.Fprintf(l.w, format, args...)
 	}
 }
 
-// done prints the JSON array, with --json.
+// done prints the JSON array, with --json, or the empty list's sentence.
 func (l *listOutput) done() error {
 	if l.asJSON {
 		return printJSON(l.w, l.rows)
 	}
+	if len(l.rows) == 0 && l.empty != "" {
+		fmt.Fprintln(l.w, l.empty)
+	}
 	return nil
+}
+
+// textList is listOutput for the commands whose --json prints otherwise:
+// the header before the first row, the sentence when there is none.
+type textList struct {
+	w       io.Writer
+	header  string
+	printed bool
+}
+
+// row prints one line, after the header the first time.
+func (t *textList) row(format string, args ...any) {
+	if !t.printed {
+		fmt.Fprintln(t.w, t.header)
+		t.printed = true
+	}
+	fmt.Fprintf(t.w, format, args...)
+}
+
+// done prints empty when no row was.
+func (t *textList) done(empty string) {
+	if !t.printed {
+		fmt.Fprintln(t.w, empty)
+	}
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -109,9 +107,11 @@ func auditList(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 			return printJSON(stdout, out)
 		}
+		out := textList{w: stdout, header: "AT\tACTOR\tACTION\tTARGET"}
 		for _, e := range events {
-			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s:%s\n", e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, e.TargetType, e.TargetID)
+			out.row("%s\t%s\t%s\t%s:%s\n", e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, e.TargetType, e.TargetID)
 		}
+		out.done(fmt.Sprintf("No audit events of team %s match.", *team))
 		return nil
 	})
 }
@@ -184,21 +184,16 @@ func provLogCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 			return printJSON(stdout, out)
 		}
+		out := textList{w: stdout, header: "AT\tSTATUS\tREQUEST\tLATENCY\tKEY\tERROR"}
 		for _, e := range p.Entries {
 			target := e.Path
 			if e.Query != "" {
 				target += "?" + e.Query
 			}
-			fmt.Fprintf(stdout, "%s\t%d\t%s %s\t%dms\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.Status, e.Method, target,
+			out.row("%s\t%d\t%s %s\t%dms\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.Status, e.Method, target,
 				e.Latency.Milliseconds(), e.KeyName, e.ErrorDetail)
 		}
+		out.done(fmt.Sprintf("No SCIM requests of team %s match.", *team))
 		return nil
 	})
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
 }

@@ -119,11 +119,12 @@ func TestAuditAndProvisioningLogCommands(t *testing.T) {
 		t.Fatalf("%v %s", err, out)
 	}
 	out, err = runCLI(t, "provisioning-log", d, "--team", "acme", "--since", now.Add(-time.Hour).Format(time.RFC3339))
-	if err != nil || strings.Count(out, "\n") != 1 || !strings.Contains(out, "409\tPOST /scim/v2/Users") {
+	// A header row, then one line an entry.
+	if err != nil || strings.Count(out, "\n") != 2 || !strings.HasPrefix(out, "AT\tSTATUS\tREQUEST\t") || !strings.Contains(out, "409\tPOST /scim/v2/Users") {
 		t.Fatalf("%v %q", err, out)
 	}
 	out, err = runCLI(t, "provisioning-log", d, "--team", "acme", "--limit", "5")
-	if err != nil || strings.Count(out, "\n") != 2 {
+	if err != nil || strings.Count(out, "\n") != 3 {
 		t.Fatalf("%v %q", err, out)
 	}
 	if _, err := runCLI(t, "provisioning-log", d, "--team", "nope"); err == nil {

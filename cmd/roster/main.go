@@ -12,39 +12,37 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/provlog"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/store/postgres"
-	"github.com/rosterhq/roster/internal/store/sqlite"
 )
 
 const usage = `roster: SCIM 2.0 provisioning and team directory
 
 Usage:
   roster serve        [--addr 127.0.0.1:8080] [--data-dir DIR] [--public-url URL] [--trusted-proxies CIDR[,CIDR…]]
-  roster team create  --data-dir DIR --name NAME --admin-email EMAIL [--json]
+  roster team create  --data-dir DIR --name NAME --admin-email EMAIL [--admin-name "GIVEN FAMILY"] [--json]
   roster team list    --data-dir DIR [--json]
   roster scim enable  --data-dir DIR --team SLUG
   roster scim disable --data-dir DIR --team SLUG
-  roster scim-key create --data-dir DIR --team SLUG --name NAME [--expires-in 2160h] [--json]
+  roster scim-key create --data-dir DIR --team SLUG --name NAME [--expires-in 90d] [--json]
   roster scim-key list   --data-dir DIR --team SLUG [--json]
   roster scim-key revoke --data-dir DIR --team SLUG --id ID
-  roster scim-key rotate --data-dir DIR --team SLUG --id ID [--grace 24h] [--json]
+  roster scim-key rotate --data-dir DIR --team SLUG --id ID [--grace 1d] [--json]
   roster migrate         --data-dir DIR | --database-url URL
   roster export          --data-dir DIR [--out FILE]       (JSON lines, every table)
   roster import          --database-url URL [--in FILE]    (into an empty store)
   roster team policy     --data-dir DIR --team SLUG [--seat-limit N] [--group-delete-deactivates=true|false] [--json]
   roster group set-roles --data-dir DIR --team SLUG --group ID --roles "Admin,Billing"
-  roster invite create   --data-dir DIR --team SLUG --email EMAIL [--role Developer] [--json]
+  roster invite create   --data-dir DIR --team SLUG --email EMAIL [--role Developer] [--public-url URL] [--json]
   roster invite list     --data-dir DIR --team SLUG [--json]
   roster invite revoke   --data-dir DIR --team SLUG --id ID
   roster members list    --data-dir DIR --team SLUG [--json]
@@ -59,6 +57,8 @@ Usage:
   roster schema list             --data-dir DIR --team SLUG [--json]
   roster schema apply            --data-dir DIR --team SLUG --file FILE [--prune] [--json]
                                  (FILE: a JSON array of attributes, as schema list --json prints)
+  roster version         [--json]
+  roster help [COMMAND]  (or: roster COMMAND --help)
 
 Every command reads ROSTER_DATA_DIR when --data-dir is not given, and works
 while a server runs on the same data dir, taking effect at once.
@@ -66,148 +66,145 @@ while a server runs on the same data dir, taking effect at once.
 Every command also takes --database-url postgres://… (env
 ROSTER_DATABASE_URL): the store is then that PostgreSQL database instead of
 the data dir, shared by any number of "roster serve" replicas.
+
+Only serve, team create, migrate and import create a store; the other
+commands refuse a data dir or database that holds none. Durations take
+days as well as hours: 90d, 1d12h, 36h.
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		code := 1
+		var ec *exitCode
+		if errors.As(err, &ec) {
+			code = ec.code
+		}
 		if e, ok := service.AsError(err); ok {
 			err = errors.New(e.Message) // the admin API's status code means nothing here
 		}
 		fmt.Fprintln(os.Stderr, "roster:", err)
-		os.Exit(1)
+		os.Exit(code)
 	}
 }
+
+// cliCommand is one command: its name ("scim-key create"), what it does
+// (shown by a group's list and its --help) and its function.
+type cliCommand struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// out adapts a command that writes only to stdout.
+func out(fn func(context.Context, []string, io.Writer) error) func(context.Context, []string, io.Writer, io.Writer) error {
+	return func(ctx context.Context, args []string, stdout, _ io.Writer) error { return fn(ctx, args, stdout) }
+}
+
+// commands is every command; a name of two words is a subcommand of the
+// group its first word names (roster team lists the team commands).
+var commands = []cliCommand{
+	{"serve", "runs the server: SCIM, the admin API and the console", serve},
+	{"team create", "creates a team and its first admin (a Super Admin), and prints the admin's one-time password", out(teamCreate)},
+	{"team list", "lists the teams", out(teamList)},
+	{"team policy", "shows a team's seat limit and group-deletion rule, or sets them", out(teamPolicy)},
+	{"scim enable", "switches SCIM provisioning on for a team", scimEnable},
+	{"scim disable", "switches SCIM provisioning off for a team", scimDisable},
+	{"scim-key create", "creates a SCIM API key for a team and prints it once", keyCreate},
+	{"scim-key list", "lists a team's SCIM keys: status, prefix, last use (never the key)", out(keyList)},
+	{"scim-key revoke", "revokes a SCIM key at once", out(keyRevoke)},
+	{"scim-key rotate", "replaces a SCIM key; the old one works for a grace period", out(keyRotate)},
+	{"migrate", "applies the schema migrations (creating the store if there is none)", out(migrateCmd)},
+	{"export", "writes every table of the store as JSON lines", out(exportCmd)},
+	{"import", "reads an export into an empty store (creating it if there is none)", out(importCmd)},
+	{"group set-roles", "sets the roles a group's members hold", out(groupSetRoles)},
+	{"invite create", "invites an email to a team and prints the invite link once", out(inviteCreate)},
+	{"invite list", "lists a team's pending invites", out(inviteList)}, // accounts.go
+	{"invite revoke", "revokes a pending invite", out(inviteRevoke)},
+	{"members list", "lists a team's members", out(membersList)},
+	{"account set-password", "sets (or creates) an account's password, read from stdin, and ends its sessions", out(accountSetPassword)},
+	{"bench", "runs the load benchmark", benchCmd},
+	{"audit", "shows a team's audit events, newest first, or exports them", out(auditList)},          // logs.go
+	{"provisioning-log", "shows the SCIM requests a team's IdP made, newest first", out(provLogCmd)}, // logs.go
+	{"schema add-attribute", "adds a custom User attribute to a team's schema", out(schemaAdd)},
+	{"schema remove-attribute", "withdraws a custom User attribute", out(schemaRemove)},
+	{"schema list", "lists a team's custom User attributes", out(schemaList)},
+	{"schema apply", "declares a team's custom User attributes from a file", out(schemaApply)},
+	{"version", "prints the version, VCS revision, build time and Go version of this binary", versionCmd},
+}
+
+// findCommand is the command called name.
+func findCommand(name string) *cliCommand {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+// isGroup says whether name is the first word of commands of two words.
+func isGroup(name string) bool {
+	for _, c := range commands {
+		if strings.HasPrefix(c.name, name+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// exitCode is an error that exits with its own code: 2 for a command
+// line that names no command (roster team), as is the convention.
+type exitCode struct {
+	code int
+	err  error
+}
+
+func (e *exitCode) Error() string { return e.err.Error() }
+func (e *exitCode) Unwrap() error { return e.err }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
 	}
-	cmd, rest := args[0], args[1:]
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		cmd, rest = cmd+" "+rest[0], rest[1:]
-	}
-	switch cmd {
-	case "serve":
-		return serve(ctx, rest, stdout, stderr)
-	case "team create":
-		return teamCreate(ctx, rest, stdout)
-	case "team list":
-		return teamList(ctx, rest, stdout)
-	case "scim enable", "scim disable":
-		return scimToggle(ctx, rest, stdout, cmd == "scim enable")
-	case "scim-key create":
-		return keyCreate(ctx, rest, stdout)
-	case "scim-key list":
-		return keyList(ctx, rest, stdout)
-	case "scim-key revoke":
-		return keyRevoke(ctx, rest, stdout)
-	case "migrate":
-		return migrateCmd(ctx, rest, stdout)
-	case "export":
-		return exportCmd(ctx, rest, stdout)
-	case "import":
-		return importCmd(ctx, rest, stdout)
-	case "scim-key rotate":
-		return keyRotate(ctx, rest, stdout)
-	case "team policy":
-		return teamPolicy(ctx, rest, stdout)
-	case "group set-roles":
-		return groupSetRoles(ctx, rest, stdout)
-	case "invite create":
-		return inviteCreate(ctx, rest, stdout)
-	case "invite list":
-		return inviteList(ctx, rest, stdout) // accounts.go
-	case "invite revoke":
-		return inviteRevoke(ctx, rest, stdout)
-	case "members list":
-		return membersList(ctx, rest, stdout)
-	case "account set-password":
-		return accountSetPassword(ctx, rest, stdout)
-	case "bench":
-		return benchCmd(ctx, rest, stdout, stderr)
-	case "audit":
-		return auditList(ctx, rest, stdout) // logs.go
-	case "provisioning-log":
-		return provLogCmd(ctx, rest, stdout) // logs.go
-	case "schema add-attribute":
-		return schemaAdd(ctx, rest, stdout)
-	case "schema remove-attribute":
-		return schemaRemove(ctx, rest, stdout)
-	case "schema list":
-		return schemaList(ctx, rest, stdout)
-	case "schema apply":
-		return schemaApply(ctx, rest, stdout)
+	switch args[0] {
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		if len(args) == 1 {
+			fmt.Fprint(stdout, usage)
+			return nil
+		}
+		return helpCmd(ctx, args[1:], stdout, stderr)
+	case "--version":
+		return versionCmd(ctx, args[1:], stdout, stderr)
+	}
+	name, rest := args[0], args[1:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = name+" "+rest[0], rest[1:]
+	}
+	cmd := findCommand(name)
+	if cmd == nil {
+		group, _, _ := strings.Cut(name, " ")
+		if isGroup(group) {
+			if group == name && len(rest) > 0 && (rest[0] == "-h" || rest[0] == "--help") {
+				printGroup(stdout, group)
+				return nil
+			}
+			printGroup(stderr, group)
+			if group == name {
+				return &exitCode{2, fmt.Errorf("%s: missing subcommand", group)}
+			}
+			return &exitCode{2, fmt.Errorf("unknown command %q", name)}
+		}
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", name)
+	}
+	err := cmd.run(ctx, rest, stdout, stderr)
+	if h, ok := errors.AsType[*helpRequest](err); ok {
+		printCommandHelp(stdout, cmd, h.fs)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
-}
-
-// common flags of every command that opens the store.
-type storeFlags struct {
-	dataDir     string
-	databaseURL string
-}
-
-func (f *storeFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.dataDir, "data-dir", envOr("ROSTER_DATA_DIR", "./roster-data"), "directory of the embedded store (env ROSTER_DATA_DIR)")
-	fs.StringVar(&f.databaseURL, "database-url", os.Getenv("ROSTER_DATABASE_URL"), "PostgreSQL URL, postgres://…; used instead of --data-dir when given (env ROSTER_DATABASE_URL)")
-}
-
-// open opens PostgreSQL when a database URL is given, else the embedded
-// store in the data dir.
-func (f *storeFlags) open(ctx context.Context) (store.Store, error) {
-	if f.databaseURL != "" {
-		return postgres.Open(ctx, f.databaseURL)
-	}
-	return sqlite.Open(ctx, f.dataDir)
-}
-
-// where names the store for people: the data dir, or "PostgreSQL".
-func (f *storeFlags) where() string {
-	if f.databaseURL != "" {
-		return "PostgreSQL"
-	}
-	return f.dataDir
-}
-
-// cliFlag is the store flag to repeat in suggested commands. The URL may
-// hold a password, so it is never printed.
-func (f *storeFlags) cliFlag() string {
-	if f.databaseURL != "" {
-		return `--database-url "$ROSTER_DATABASE_URL"`
-	}
-	return "--data-dir " + f.dataDir
-}
-
-func envFloat(name string, def float64) float64 {
-	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
-		return v
-	}
-	return def
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func parse(fs *flag.FlagSet, args []string) error {
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%s: %w", fs.Name(), err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
-	}
-	return nil
+	return err
 }
 
 func required(name, v string) error {
@@ -236,19 +233,25 @@ func printJSON(w io.Writer, v any) error {
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	var sf storeFlags
+	sf := storeFlags{create: true}
 	sf.register(fs)
-	addr := fs.String("addr", envOr("ROSTER_ADDR", "127.0.0.1:8080"), "listen address (env ROSTER_ADDR)")
-	publicURL := fs.String("public-url", os.Getenv("ROSTER_PUBLIC_URL"), "external origin, e.g. https://roster.example.com (env ROSTER_PUBLIC_URL)")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address, host:port; an empty host or 0.0.0.0 listens on every interface (env ROSTER_ADDR)")
+	publicURL := fs.String("public-url", "", "external origin, e.g. https://roster.example.com: the base of the URLs Roster prints and links to (env ROSTER_PUBLIC_URL)")
 	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest accepted request body")
-	readRate := fs.Float64("scim-read-rate", envFloat("ROSTER_SCIM_READ_RATE", 500), "SCIM reads per second per team (bursts of twice as many; negative: no limit)")
-	writeRate := fs.Float64("scim-write-rate", envFloat("ROSTER_SCIM_WRITE_RATE", 200), "SCIM writes per second per team (bursts of twice as many; negative: no limit)")
-	logFormat := fs.String("log-format", envOr("ROSTER_LOG_FORMAT", "text"), "log format: text or json")
-	provDays := fs.Int("provlog-days", envInt("ROSTER_PROVLOG_DAYS", 30), "days of provisioning log kept (env ROSTER_PROVLOG_DAYS)")
-	provRows := fs.Int("provlog-rows", envInt("ROSTER_PROVLOG_ROWS", 100000), "provisioning log entries kept per team (env ROSTER_PROVLOG_ROWS)")
-	proxies := fs.String("trusted-proxies", os.Getenv("ROSTER_TRUSTED_PROXIES"), "comma-separated CIDRs of the proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
+	readRate := fs.Float64("scim-read-rate", 500, "SCIM reads per second per team (bursts of twice as many; negative: no limit) (env ROSTER_SCIM_READ_RATE)")
+	writeRate := fs.Float64("scim-write-rate", 200, "SCIM writes per second per team (bursts of twice as many; negative: no limit) (env ROSTER_SCIM_WRITE_RATE)")
+	logFormat := choiceFlag(fs, "log-format", "text", []string{"text", "json"}, "log format: text or json (env ROSTER_LOG_FORMAT)")
+	provDays := fs.Int("provlog-days", 30, "days of provisioning log kept (env ROSTER_PROVLOG_DAYS)")
+	provRows := fs.Int("provlog-rows", 100000, "provisioning log entries kept per team (env ROSTER_PROVLOG_ROWS)")
+	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if err := checkPublicURL(*publicURL); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if err := checkAddr(*addr); err != nil {
+		return fmt.Errorf("serve: %w", err)
 	}
 	trusted, err := server.ParseTrustedProxies(*proxies)
 	if err != nil {
@@ -274,13 +277,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	srv := server.NewHTTPServer(*addr, api, log)
 	api.SetReady(true)
-	base := "http://" + ln.Addr().String() + server.SCIMPrefix
-	if *publicURL != "" {
-		base = strings.TrimSuffix(*publicURL, "/") + server.SCIMPrefix
+	origin, everywhere := publicOrigin(ln.Addr(), *addr, *publicURL)
+	base := origin + server.SCIMPrefix
+	listening := "http://" + ln.Addr().String()
+	if everywhere {
+		listening = origin + " (every interface)"
 	}
-	fmt.Fprintf(stdout, `Roster is serving on http://%s (data in %s)
+	fmt.Fprintf(stdout, `Roster is serving on %s (data in %s)
 SCIM base URL: %s
-Admin console: %s/ (admin API: %s/api/v1)
+`, listening, sf.where(), base)
+	if everywhere {
+		fmt.Fprintf(stdout, "  (named after this machine: if your IdP reaches it by another name or through a proxy, set --public-url)\n")
+	}
+	fmt.Fprintf(stdout, `Admin console: %s/ (admin API: %s/api/v1)
 
 To get a SCIM API key, in another terminal:
   roster team create %s --name "Acme" --admin-email admin@acme.example
@@ -288,8 +297,7 @@ To get a SCIM API key, in another terminal:
   roster scim-key create %s --team acme --name okta
 (with "go run ./cmd/roster" in place of "roster" from a source checkout;
 team create also prints the admin's one-time password for the console)
-`, ln.Addr(), sf.where(), base, strings.TrimSuffix(base, server.SCIMPrefix), strings.TrimSuffix(base, server.SCIMPrefix),
-		sf.cliFlag(), sf.cliFlag(), sf.cliFlag())
+`, origin, origin, sf.cliFlag(), sf.cliFlag(), sf.cliFlag())
 	log.Info("serving", "addr", ln.Addr().String(), "scim_base_url", base)
 
 	errc := make(chan error, 1)
@@ -310,11 +318,13 @@ team create also prints the admin's one-time password for the console)
 
 func teamCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	c := newCommand("team create", stdout)
+	c.store.create = true
 	name := c.requiredString("name", "team name")
 	admin := c.requiredString("admin-email", "email of the team's first admin")
+	adminName := c.fs.String("admin-name", "", `the first admin's full name, e.g. "Ada Lovelace" or "Lovelace, Ada" (default: read off the email)`)
 	asJSON := c.jsonFlag()
 	return c.run(ctx, args, func(svc *service.Service) error {
-		t, err := svc.CreateTeam(ctx, *name, *admin, cliActor)
+		t, err := svc.CreateTeamWithAdmin(ctx, *name, *admin, *adminName, cliActor)
 		if err != nil {
 			return err
 		}
@@ -331,7 +341,7 @@ func teamCreate(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 			return adminAccountError(pwErr, t, c.store)
 		}
-		fmt.Fprintf(stdout, "Created team %q with slug %s (id %s). Admin: %s\nNext: roster scim enable --team %s\n", t.Name, t.Slug, t.ID, t.AdminEmail, t.Slug)
+		fmt.Fprintf(stdout, "Created team %q with slug %s (id %s). Admin: %s\nNext: roster scim enable %s --team %s\n", t.Name, t.Slug, t.ID, t.AdminEmail, c.store.cliFlag(), t.Slug)
 		printAdminPassword(stdout, t, pw)
 		return adminAccountError(pwErr, t, c.store)
 	})
@@ -350,12 +360,20 @@ func teamList(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		out := c.list()
+		out := c.list("SLUG\tID\tSCIM\tNAME", fmt.Sprintf("No teams in %s yet; create one with: roster team create %s --name NAME --admin-email EMAIL", c.store.where(), c.store.cliFlag()))
 		for _, t := range teams {
 			out.add(teamJSON(t), "%s\t%s\tscim=%v\t%s\n", t.Slug, t.ID, t.SCIMEnabled, t.Name)
 		}
 		return out.done()
 	})
+}
+
+func scimEnable(ctx context.Context, args []string, stdout, _ io.Writer) error {
+	return scimToggle(ctx, args, stdout, true)
+}
+
+func scimDisable(ctx context.Context, args []string, stdout, _ io.Writer) error {
+	return scimToggle(ctx, args, stdout, false)
 }
 
 func scimToggle(ctx context.Context, args []string, stdout io.Writer, on bool) error {
@@ -379,11 +397,11 @@ func scimToggle(ctx context.Context, args []string, stdout io.Writer, on bool) e
 	})
 }
 
-func keyCreate(ctx context.Context, args []string, stdout io.Writer) error {
+func keyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := newCommand("scim-key create", stdout)
 	team := c.team()
-	name := c.requiredString("name", "a name for the key, such as the IdP it is for")
-	expiresIn := c.fs.Duration("expires-in", 0, "lifetime of the key (e.g. 2160h); 0 means it never expires")
+	name := c.requiredString("name", "a name for the key, such as the IdP it is for; two active keys of a team can't share one")
+	expiresIn := durationFlag(c.fs, "expires-in", 0, "lifetime of the key, e.g. 90d or 2160h; 0 means it never expires")
 	c.jsonFlag()
 	if err := c.parse(args); err != nil {
 		return err
@@ -401,6 +419,10 @@ func keyCreate(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if !c.teamRec.SCIMEnabled {
+			fmt.Fprintf(stderr, "warning: SCIM provisioning is off for team %s: every request with this key gets 403 until you run: roster scim enable %s --team %s\n",
+				*team, c.store.cliFlag(), *team)
+		}
 		out := service.ViewOfNewKey(nk, svc.Now())
 		out.Team = *team
 		return c.print(out, "SCIM API key %q created for team %s. It is shown only this once:\n\n  %s\n\nPaste it into your IdP as the API token (Authorization: Bearer <key>).\n", nk.Key.Name, *team, nk.Token)
@@ -417,7 +439,7 @@ func keyList(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		now := svc.Now()
-		out := c.list()
+		out := c.list("ID\tSTATUS\tPREFIX\tNAME", fmt.Sprintf("Team %s has no SCIM keys; create one with: roster scim-key create %s --team %s --name okta", *team, c.store.cliFlag(), *team))
 		for _, k := range keys {
 			out.add(service.ViewOfKey(k, now), "%s\t%s\t%s…\t%s\n", k.ID, service.KeyStatus(k, now), k.Prefix, k.Name)
 		}
@@ -438,18 +460,38 @@ func keyRevoke(ctx context.Context, args []string, stdout io.Writer) error {
 	})
 }
 
+// defaultPublicURL is where invite links point when no --public-url (or
+// ROSTER_PUBLIC_URL) says: roster serve's own default address.
+const defaultPublicURL = "http://localhost:8080"
+
 func inviteCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	c := newCommand("invite create", stdout)
-	team := c.team()
+	c.team()
 	email := c.requiredString("email", "email to invite")
-	role := c.fs.String("role", service.RoleDeveloper, "role on joining")
+	role := c.fs.String("role", service.RoleDeveloper, "role on joining: Super Admin, Admin, Billing or Developer")
+	publicURL := c.fs.String("public-url", defaultPublicURL, "the server's external origin, the base of the invite link (env ROSTER_PUBLIC_URL)")
 	c.jsonFlag()
-	return c.run(ctx, args, func(svc *service.Service) error {
-		inv, err := svc.CreateInvite(ctx, *team, *email, *role, cliActor)
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	if err := checkPublicURL(*publicURL); err != nil {
+		return fmt.Errorf("invite create: %w", err)
+	}
+	return c.withCaller(ctx, func(svc *service.Service, caller service.Caller) error {
+		ni, err := svc.InviteMember(ctx, caller, *email, *role)
 		if err != nil {
 			return err
 		}
+		inv := ni.Invite
+		link := strings.TrimSuffix(*publicURL, "/") + "/invite?token=" + url.QueryEscape(ni.Token)
+		var expires any
+		until := "it doesn't expire"
+		if inv.ExpiresAt != nil {
+			expires = inv.ExpiresAt.UTC().Format(time.RFC3339)
+			until = "valid until " + expires.(string)
+		}
 		return c.print(map[string]any{"id": inv.ID, "email": inv.Email, "role": inv.Role, "status": inv.Status,
-			"created_at": inv.Created.UTC().Format(time.RFC3339)}, "invited %s as %s (invite %s)\n", inv.Email, inv.Role, inv.ID)
+			"created_at": inv.Created.UTC().Format(time.RFC3339), "expires_at": expires, "token": ni.Token, "accept_url": link},
+			"invited %s as %s (invite %s)\nSend them this link; it is shown only this once (%s):\n\n  %s\n\n", inv.Email, inv.Role, inv.ID, until, link)
 	})
 }

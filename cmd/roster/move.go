@@ -37,6 +37,7 @@ func openMover(ctx context.Context, sf storeFlags) (exporter, func() error, erro
 // before rolling out new replicas.
 func migrateCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	c := newCommand("migrate", stdout)
+	c.store.create = true
 	if err := c.parse(args); err != nil {
 		return err
 	}
@@ -74,6 +75,7 @@ func exportCmd(ctx context.Context, args []string, stdout io.Writer) error {
 
 func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	c := newCommand("import", stdout)
+	c.store.create = true
 	in := c.fs.String("in", "-", "dump to read (- for standard input)")
 	if err := c.parse(args); err != nil {
 		return err

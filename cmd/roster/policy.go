@@ -14,7 +14,7 @@ func keyRotate(ctx context.Context, args []string, stdout io.Writer) error {
 	c := newCommand("scim-key rotate", stdout)
 	team := c.team()
 	id := c.id("id of the key to replace")
-	grace := c.fs.Duration("grace", 0, "how long the old key keeps working, e.g. 24h (0: it stops now)")
+	grace := durationFlag(c.fs, "grace", 0, "how long the old key keeps working, e.g. 24h or 2d, at most 30d (0: it stops now)")
 	c.jsonFlag()
 	return c.run(ctx, args, func(svc *service.Service) error {
 		nk, err := svc.RotateKey(ctx, *team, *id, *grace, cliActor)

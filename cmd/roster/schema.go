@@ -60,9 +60,11 @@ func schemaList(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 			return printJSON(stdout, list)
 		}
+		out := textList{w: stdout, header: "NAME\tTYPE\tMULTIVALUED\tCASEEXACT"}
 		for _, c := range list {
-			fmt.Fprintf(stdout, "%s\t%s\tmultiValued=%v\tcaseExact=%v\n", c.Name, c.Type, c.MultiValued, c.CaseExact)
+			out.row("%s\t%s\tmultiValued=%v\tcaseExact=%v\n", c.Name, c.Type, c.MultiValued, c.CaseExact)
 		}
+		out.done(fmt.Sprintf("Team %s has no custom attributes; add one with roster schema add-attribute.", *team))
 		return nil
 	})
 }
