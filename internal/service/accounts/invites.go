@@ -3,8 +3,6 @@ package accounts
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -353,31 +351,4 @@ func (s *Service) inviteMember(ctx context.Context, tx Tx, team store.Team, d st
 func (s *Service) InviteEmail(ctx context.Context, token string) (email string, ok bool) {
 	d, err := s.st.InviteByTokenHash(ctx, domain.HashToken(token))
 	return d.Email, err == nil
-}
-
-// CreateInvite invites an email address to a team with a role.
-func (s *Service) CreateInvite(ctx context.Context, slug, email, role string, a domain.Actor) (store.Invite, error) {
-	addr, err := mail.ParseAddress(email)
-	if err != nil {
-		return store.Invite{}, fmt.Errorf("invite email %q is not a valid address", email)
-	}
-	if role == "" {
-		role = domain.RoleDeveloper
-	}
-	if !domain.ValidRole(role) {
-		return store.Invite{}, fmt.Errorf("unknown role %q: use %q, %q, %q or %q", role, domain.RoleSuperAdmin, domain.RoleAdmin, domain.RoleBilling, domain.RoleDeveloper)
-	}
-	var inv store.Invite
-	err = s.st.Tx(ctx, func(tx Tx) error {
-		team, err := tx.TeamBySlug(ctx, slug)
-		if err != nil {
-			return domain.TeamError(err, slug)
-		}
-		inv = store.Invite{TeamID: team.ID, ID: domain.NewID(), Email: addr.Address, Role: role, Status: "pending", Created: s.env.Now()}
-		if err := tx.CreateInvite(ctx, inv); err != nil {
-			return err
-		}
-		return s.env.Audit(ctx, tx, team.ID, a, "invite.create", "invite", inv.ID, map[string]any{"email": inv.Email, "role": role})
-	})
-	return inv, err
 }
