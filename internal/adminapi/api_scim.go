@@ -65,7 +65,7 @@ func (s *API) apiCreateKey(w http.ResponseWriter, r *http.Request, c *service.Ca
 	case exp != nil && body.ExpiresIn != "":
 		return service.BadRequest("expires_in", "give expires_at or expires_in, not both")
 	case body.ExpiresIn != "":
-		d, err := time.ParseDuration(body.ExpiresIn)
+		d, err := service.ParseDuration(body.ExpiresIn) // 2160h, or days: 90d
 		if err != nil || d <= 0 {
 			return service.BadRequest("expires_in", "expires_in must be a positive duration such as 2160h, not %q", body.ExpiresIn)
 		}
