@@ -144,9 +144,8 @@ func TestOperatorAccountLinksNothing(t *testing.T) {
 	e := newEnv(t)
 	b := e.otherTeam("Beta", "owner@b.example")
 	e.provision(b.key, "dana@b.example", "")
-	if _, err := e.Svc.SetAccountPassword(context.Background(), "dana@b.example", testPassword, service.Actor{Kind: "cli"}); err != nil {
-		t.Fatal(err)
-	}
+	// The operator's account, once its owner has chosen their password.
+	testserver.SetOwnPassword(t, e.St, e.Svc, "dana@b.example", testPassword)
 	c := e.login("dana@b.example", testPassword)
 	if slugs := teamSlugs(t, c); len(slugs) != 0 {
 		t.Fatalf("teams %v", slugs)

@@ -65,13 +65,15 @@ func (r response) retryAfter(t *testing.T) time.Duration {
 	return time.Duration(s) * time.Second
 }
 
-// loginEvents are the account.login audit events, oldest first.
+// loginEvents are the account.login audit events over HTTP, oldest first
+// (not the harness's own first sign-in, which replaced the one-time
+// password straight through the service).
 func (e *env) loginEvents(email string) []store.AuditEvent {
 	e.t.Helper()
 	var out []store.AuditEvent
 	evs := e.auditEvents()
 	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Action == "account.login" && evs[i].Actor == "account:"+email {
+		if evs[i].Action == "account.login" && evs[i].Actor == "account:"+email && evs[i].RequestID != "" {
 			out = append(out, evs[i])
 		}
 	}

@@ -44,6 +44,17 @@ const (
 // ErrTeamNotFound is domain.ErrTeamNotFound: an unknown team slug.
 var ErrTeamNotFound = domain.ErrTeamNotFound
 
+// ErrPasswordChangeRequired is domain.ErrPasswordChangeRequired: an
+// account whose password someone else chose may only change it or sign out.
+var ErrPasswordChangeRequired = domain.ErrPasswordChangeRequired
+
+// IsPasswordChangeRequired reports whether err is that refusal
+// (domain.IsPasswordChangeRequired).
+func IsPasswordChangeRequired(err error) bool { return domain.IsPasswordChangeRequired(err) }
+
+// BearerMistake recognises "Bearer Bearer …" (domain.BearerMistake).
+func BearerMistake(token string) error { return domain.BearerMistake(token) }
+
 // AsError reports whether err is (or wraps) a domain error (domain.AsError).
 func AsError(err error) (*Error, bool) { return domain.AsError(err) }
 
@@ -314,10 +325,32 @@ type (
 	ProvisioningPage = logs.ProvisioningPage
 	// AuditCSV is logs.AuditCSV: audit events as CSV.
 	AuditCSV = logs.AuditCSV
+	// Overview is logs.Overview: a team summed up for its home page.
+	Overview = logs.Overview
+	// SCIMState is logs.SCIMState: SCIM's switch and keys, in an Overview.
+	SCIMState = logs.SCIMState
+	// Activity is logs.Activity: the IdP's traffic per hour, in an Overview.
+	Activity = logs.Activity
+	// AuditView is logs.AuditView: an audit event as people read it.
+	AuditView = logs.AuditView
+	// Change is logs.Change: one field before and after an event.
+	Change = logs.Change
+	// Field is logs.Field: one named value of an event's detail.
+	Field = logs.Field
+	// ProvisioningView is logs.ProvisioningView: a provisioning log entry
+	// as people read it, with what to fix in the IdP.
+	ProvisioningView = logs.ProvisioningView
 )
 
 // MaxLogPage caps one page of either log (logs.MaxLogPage).
 const MaxLogPage = logs.MaxLogPage
+
+// ActivityDays is how far back the overview's chart reaches (logs.ActivityDays).
+const ActivityDays = logs.ActivityDays
+
+// ProvisioningHint says what to change in the IdP after a failed request
+// (logs.Hint).
+func ProvisioningHint(e store.ProvisioningEntry) string { return logs.Hint(e) }
 
 // AuditCSVHeader is the CSV export's header row (logs.AuditCSVHeader).
 var AuditCSVHeader = logs.AuditCSVHeader

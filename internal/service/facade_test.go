@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,16 @@ func TestNowDrivesEveryFeature(t *testing.T) {
 	if err != nil || !login.Session.Session.Created.Equal(now) || !login.Session.Session.Expires.Equal(now.Add(time.Hour)) {
 		t.Fatalf("accounts: session %+v (%v)", login.Session.Session, err)
 	}
+	// The operator chose that password: the admin chooses their own
+	// first (even with SCIM on), and then reaches the team.
+	first := Caller{Account: login.Account, Actor: AccountActor(login.Account, "", ""), SessionHash: login.Session.Session.TokenHash}
+	if _, err := svc.TeamCaller(ctx, first, team.Slug); !errors.Is(err, ErrPasswordChangeRequired) {
+		t.Fatalf("accounts: team before the password change: %v", err)
+	}
+	if err := svc.ChangePassword(ctx, first, "a long enough password", "the admin's own password"); err != nil {
+		t.Fatal(err)
+	}
+	login.Account.MustChangePassword = false
 	c, err := svc.TeamCaller(ctx, Caller{Account: login.Account, Actor: AccountActor(login.Account, "", "")}, team.Slug)
 	if err != nil {
 		t.Fatal(err)

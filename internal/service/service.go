@@ -75,12 +75,14 @@ func New(s store.Store, log *slog.Logger) *Service {
 	env := domain.Env{
 		Now: func() time.Time { return svc.Now() },
 		Log: func() *slog.Logger { return svc.Log },
+		// One per process: the SCIM key and API token refusals share it.
+		AuthFailures: domain.NewAuthFailures(),
 	}
 	svc.provisioningService = provisioning.New(provisioning.StoreOf(s), env)
 	svc.accountsService = accounts.New(accounts.StoreOf(s), env, func() accounts.Argon2Params { return PasswordParams })
 	svc.membersService = members.New(members.StoreOf(s), env)
 	svc.settingsService = settings.New(settings.StoreOf(s), env)
-	svc.logsService = logs.New(s)
+	svc.logsService = logs.New(s, env)
 	return svc
 }
 

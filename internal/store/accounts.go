@@ -15,8 +15,13 @@ type Account struct {
 	// PasswordHash is a PHC-style argon2id string ("$argon2id$v=19$m=…,t=…,p=…$salt$hash");
 	// "" when the account has no password yet.
 	PasswordHash string
-	Created      time.Time
-	Updated      time.Time
+	// MustChangePassword is set when someone other than the person chose
+	// the password (team creation's one-time password, an operator's
+	// reset): until they choose their own, the service refuses everything
+	// but a password change and signing out.
+	MustChangePassword bool
+	Created            time.Time
+	Updated            time.Time
 }
 
 // Session is a signed-in browser. Only the SHA-256 of the cookie token is
@@ -95,7 +100,9 @@ type AccountReader interface {
 // AccountTx holds the writes of accounts, sessions and tokens.
 type AccountTx interface {
 	CreateAccount(ctx context.Context, a Account) error
-	SetAccountPassword(ctx context.Context, id, hash string, at time.Time) error
+	// SetAccountPassword sets the password hash and whether the person
+	// must choose a new password before doing anything else.
+	SetAccountPassword(ctx context.Context, id, hash string, mustChange bool, at time.Time) error
 	SetAccountEmail(ctx context.Context, id, email string, at time.Time) error
 
 	CreateSession(ctx context.Context, s Session) error

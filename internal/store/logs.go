@@ -68,19 +68,41 @@ type AuditQuery struct {
 	Limit        int
 }
 
+// HourlyActivity is one hour of a team's SCIM traffic: the requests that
+// reached the provisioning log in the hour starting at Hour (UTC), and how
+// many of them were answered with a status of 400 or more.
+type HourlyActivity struct {
+	Hour     time.Time
+	Requests int
+	Errors   int
+}
+
 // LogReader holds the reads of the audit and provisioning logs.
 type LogReader interface {
 	QueryAudit(ctx context.Context, teamID string, q AuditQuery) ([]AuditEvent, error)
 	QueryProvisioningLog(ctx context.Context, teamID string, q ProvisioningQuery) ([]ProvisioningEntry, error)
 	ProvisioningLogEntry(ctx context.Context, teamID, id string) (ProvisioningEntry, error)
+	// ProvisioningActivity returns the team's hours with traffic from the
+	// hour holding since up to (not including) the hour holding until,
+	// oldest first; hours without requests are absent. It reads one row
+	// per hour (a rollup kept by AppendProvisioningLog), never the log,
+	// and at most MaxActivityHours hours: an earlier since is moved up.
+	ProvisioningActivity(ctx context.Context, teamID string, since, until time.Time) ([]HourlyActivity, error)
 }
+
+// MaxActivityHours bounds one ProvisioningActivity read (about 5 weeks).
+const MaxActivityHours = 24 * 35
 
 // LogTx holds the writes of the provisioning log.
 type LogTx interface {
-	// AppendProvisioningLog inserts a batch of entries (any teams).
+	// AppendProvisioningLog inserts a batch of entries (any teams), and
+	// counts each entry it inserts (not one already there) in its hour of
+	// ProvisioningActivity.
 	AppendProvisioningLog(ctx context.Context, entries []ProvisioningEntry) error
 	// PruneProvisioningLog deletes at most limit of the team's entries
 	// that are older than before or beyond the newest keep entries (keep
-	// <= 0: no row cap), oldest first, and reports how many it deleted.
+	// <= 0: no row cap), oldest first, and reports how many it deleted;
+	// the hourly counts of hours that ended before before go too (the row
+	// cap leaves them: they are a few numbers per hour).
 	PruneProvisioningLog(ctx context.Context, teamID string, before time.Time, keep, limit int) (int, error)
 }

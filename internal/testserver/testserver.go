@@ -104,11 +104,7 @@ func AddMember(t testing.TB, st store.Store, svc *service.Service, team store.Te
 		Emails: []store.Email{{Value: email, Type: "work", Primary: true}}, Source: source, Role: service.JoinRoles(roles),
 		Attrs: attrs, Created: now, Modified: now, Version: 1}
 	if password != "" {
-		acc, err := svc.SetAccountPassword(ctx, email, password, service.Actor{Kind: "cli"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		u.AccountID = acc.ID // as if they had accepted an invite of the team
+		u.AccountID = SetOwnPassword(t, st, svc, email, password).ID // as if they had accepted an invite of the team
 	}
 	if err := st.Tx(ctx, func(tx store.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
 		t.Fatal(err)
@@ -116,10 +112,45 @@ func AddMember(t testing.TB, st store.Store, svc *service.Service, team store.Te
 	return u
 }
 
+// SetOwnPassword gives the account of email (created if there is none)
+// password as its own: the operator's reset sets it, and the person has
+// since chosen it (MustChangePassword is cleared, straight in the store).
+func SetOwnPassword(t testing.TB, st store.Store, svc *service.Service, email, password string) store.Account {
+	t.Helper()
+	ctx := context.Background()
+	acc, err := svc.SetAccountPassword(ctx, email, password, service.Actor{Kind: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Tx(ctx, func(tx store.Tx) error { return tx.SetAccountPassword(ctx, acc.ID, acc.PasswordHash, false, time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	acc.MustChangePassword = false
+	return acc
+}
+
 // NewTeamWithAdmin creates team name with its first admin (a Super
-// Admin) and returns the one-time password `roster team create` would
-// print.
+// Admin), who has signed in once and replaced the one-time password
+// `roster team create` printed with the password it returns.
 func NewTeamWithAdmin(t testing.TB, svc *service.Service, name, adminEmail string) (store.Team, string) {
+	t.Helper()
+	team, once := NewTeamWithOneTimeAdmin(t, svc, name, adminEmail)
+	ctx := context.Background()
+	first, err := svc.Login(ctx, adminEmail, once, "127.0.0.1", "testserver", time.Minute, "")
+	if err != nil {
+		t.Fatalf("first sign-in: %v", err)
+	}
+	own := once + "-chosen"
+	if err := svc.ChangePassword(ctx, service.Caller{Account: first.Account, SessionHash: first.Session.Session.TokenHash}, once, own); err != nil {
+		t.Fatalf("first sign-in's password change: %v", err)
+	}
+	return team, own
+}
+
+// NewTeamWithOneTimeAdmin creates team name with its first admin and
+// returns the one-time password `roster team create` would print: the
+// admin must change it before doing anything else.
+func NewTeamWithOneTimeAdmin(t testing.TB, svc *service.Service, name, adminEmail string) (store.Team, string) {
 	t.Helper()
 	ctx := context.Background()
 	cli := service.Actor{Kind: "cli", Name: "test"}

@@ -42,7 +42,7 @@ type Tx interface {
 	domain.AccountCreator
 
 	Account(ctx context.Context, id string) (store.Account, error)
-	SetAccountPassword(ctx context.Context, id, hash string, at time.Time) error
+	SetAccountPassword(ctx context.Context, id, hash string, mustChange bool, at time.Time) error
 	SetAccountEmail(ctx context.Context, id, email string, at time.Time) error
 	CreateSession(ctx context.Context, s store.Session) error
 	DeleteSession(ctx context.Context, hash []byte) error

@@ -19,8 +19,18 @@ type Membership struct {
 // AccountTeams lists the teams where the account is linked to an active
 // member, by slug. The link is the only way in: a member whose userName or
 // emails carry the account's email, but that no event of its team linked,
-// is not the account's.
+// is not the account's. An account that must change its password gets
+// ErrPasswordChangeRequired instead.
 func (s *Service) AccountTeams(ctx context.Context, acc store.Account) ([]Membership, error) {
+	if err := domain.RequireOwnPassword(domain.Caller{Account: acc}); err != nil {
+		return nil, err
+	}
+	return s.accountTeams(ctx, acc)
+}
+
+// accountTeams is AccountTeams for a sign-in, which shows them whatever
+// the password's state.
+func (s *Service) accountTeams(ctx context.Context, acc store.Account) ([]Membership, error) {
 	users, err := s.st.MembershipsOfAccount(ctx, acc.ID)
 	if err != nil {
 		return nil, err
@@ -49,6 +59,11 @@ func (s *Service) AccountTeams(ctx context.Context, acc store.Account) ([]Member
 // the caller isn't in get the same 404, so the API reveals no other team;
 // a deactivated member gets a 403.
 func (s *Service) TeamCaller(ctx context.Context, c domain.Caller, slug string) (domain.Caller, error) {
+	// Every team route comes through here: a password someone else chose
+	// opens none of them.
+	if err := domain.RequireOwnPassword(c); err != nil {
+		return c, err
+	}
 	notFound := domain.NotFound("you are not a member of a team %q", slug)
 	team, err := s.st.TeamBySlug(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) {

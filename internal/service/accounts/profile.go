@@ -30,11 +30,17 @@ func (s *Service) scimOwnedTeam(ctx context.Context, r Tx, accountID string) (st
 }
 
 // ChangePassword changes the caller's password, after checking the
-// current one, and ends the account's other sessions. Refused while a team
-// of the person has SCIM provisioning on.
+// current one, and ends the account's other sessions; the password is
+// the person's own from then on (MustChangePassword is cleared). Refused
+// while a team of the person has SCIM provisioning on, unless the
+// account must change its password (a one-time password or an
+// operator's reset can't be a dead end).
 func (s *Service) ChangePassword(ctx context.Context, c domain.Caller, current, next string) error {
 	if err := checkNewPassword("new_password", next); err != nil {
 		return err
+	}
+	if next == current {
+		return domain.BadRequest("new_password", "choose a password other than the current one")
 	}
 	// The password work (check the current one, then hash the new one)
 	// happens before the write transaction, which then requires the hash
@@ -51,25 +57,27 @@ func (s *Service) ChangePassword(ctx context.Context, c domain.Caller, current, 
 		return err
 	}
 	return s.st.Tx(ctx, func(tx Tx) error {
-		if team, ok, err := s.scimOwnedTeam(ctx, tx, c.Account.ID); err != nil {
-			return err
-		} else if ok {
-			return domain.Forbidden("SCIM provisioning is on for team %s: your identity provider manages your password; ask your IdP administrator", team.Slug)
-		}
 		acc, err := tx.Account(ctx, c.Account.ID)
 		if err != nil {
 			return err
 		}
+		if !acc.MustChangePassword {
+			if team, ok, err := s.scimOwnedTeam(ctx, tx, c.Account.ID); err != nil {
+				return err
+			} else if ok {
+				return domain.Forbidden("SCIM provisioning is on for team %s: your identity provider manages your password; ask your IdP administrator", team.Slug)
+			}
+		}
 		if acc.PasswordHash != cur.PasswordHash {
 			return domain.Conflict("current_password", "your password was changed meanwhile; sign in again")
 		}
-		if err := tx.SetAccountPassword(ctx, acc.ID, hash, s.env.Now()); err != nil {
+		if err := tx.SetAccountPassword(ctx, acc.ID, hash, false, s.env.Now()); err != nil {
 			return err
 		}
 		if err := tx.DeleteAccountSessions(ctx, acc.ID, c.SessionHash); err != nil {
 			return err
 		}
-		return s.env.Audit(ctx, tx, "", c.Actor, "account.password_change", "account", acc.ID, map[string]any{"otherSessionsEnded": true})
+		return s.env.Audit(ctx, tx, "", c.Actor, "account.password_change", "account", acc.ID, map[string]any{"otherSessionsEnded": true, "requiredChange": acc.MustChangePassword})
 	})
 }
 
@@ -80,6 +88,9 @@ func (s *Service) ChangePassword(ctx context.Context, c domain.Caller, current, 
 // new email stays someone else's. Refused while a team of the person has
 // SCIM provisioning on: the IdP owns the email there.
 func (s *Service) ChangeEmail(ctx context.Context, c domain.Caller, email string) (store.Account, error) {
+	if err := domain.RequireOwnPassword(c); err != nil {
+		return store.Account{}, err
+	}
 	next, err := parseEmail("email", email)
 	if err != nil {
 		return store.Account{}, err

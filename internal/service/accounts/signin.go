@@ -55,7 +55,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	if err != nil {
 		return LoginResult{}, err
 	}
-	teams, err := s.AccountTeams(ctx, acc)
+	teams, err := s.accountTeams(ctx, acc)
 	return LoginResult{Account: acc, Session: sess, Teams: teams}, err
 }
 

@@ -13,8 +13,13 @@ import (
 // AuthenticateAPIToken finds the account of a personal API token and
 // records its use (at most once a minute per token, off the error path).
 func (s *Service) AuthenticateAPIToken(ctx context.Context, token, ip string) (store.Account, store.APIToken, error) {
+	if err := domain.BearerMistake(token); err != nil {
+		s.env.AuthFailures.Note(s.env.Log(), "personal API token", ip, "\"Bearer\" twice in the Authorization header", s.env.Now())
+		return store.Account{}, store.APIToken{}, err
+	}
 	t, err := s.st.APITokenByHash(ctx, domain.HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
+		s.env.AuthFailures.Note(s.env.Log(), "personal API token", ip, "no token matches", s.env.Now())
 		return store.Account{}, t, domain.Unauthorized("unknown API token")
 	}
 	if err != nil {
@@ -47,6 +52,9 @@ type NewAPIToken struct {
 
 // CreateAPIToken gives the caller's account a personal API token.
 func (s *Service) CreateAPIToken(ctx context.Context, c domain.Caller, name string) (NewAPIToken, error) {
+	if err := domain.RequireOwnPassword(c); err != nil {
+		return NewAPIToken{}, err
+	}
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
 		return NewAPIToken{}, domain.BadRequest("name", "a token needs a name of 1 to 100 characters")
@@ -65,11 +73,17 @@ func (s *Service) CreateAPIToken(ctx context.Context, c domain.Caller, name stri
 
 // APITokens lists the caller's tokens, revoked ones included.
 func (s *Service) APITokens(ctx context.Context, c domain.Caller) ([]store.APIToken, error) {
+	if err := domain.RequireOwnPassword(c); err != nil {
+		return nil, err
+	}
 	return s.st.ListAPITokens(ctx, c.Account.ID)
 }
 
 // RevokeAPIToken revokes one of the caller's tokens at once.
 func (s *Service) RevokeAPIToken(ctx context.Context, c domain.Caller, id string) error {
+	if err := domain.RequireOwnPassword(c); err != nil {
+		return err
+	}
 	return s.st.Tx(ctx, func(tx Tx) error {
 		if err := tx.RevokeAPIToken(ctx, c.Account.ID, id, s.env.Now()); err != nil {
 			if errors.Is(err, store.ErrNotFound) {

@@ -16,6 +16,9 @@ import (
 type Env struct {
 	Now func() time.Time
 	Log func() *slog.Logger
+	// AuthFailures logs credentials no key or token matches, rate-limited
+	// per client address (nil: not logged).
+	AuthFailures *AuthFailures
 }
 
 // AuditWriter is the one store method the audit trail needs.

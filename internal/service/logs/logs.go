@@ -1,10 +1,14 @@
-// Package logs reads a team's two logs, for the CLI and the admin API:
+// Package logs reads a team's two logs, for the CLI, the admin API and
+// the console:
 // the audit trail (every change, written by the features in the change's
 // own transaction) and the provisioning log (every SCIM request, written
 // by package provlog): queries, pages and their cursors, status filters,
 // and the exported shapes (JSON, JSON lines, CSV). Every function takes an
 // already-resolved team id (or a slug, for the CLI), so one team never
-// reads another's logs.
+// reads another's logs. It also makes them readable (readable.go: names
+// for ids, changes as before and after, what to fix in the IdP for a
+// failed request, hints.go) and sums a team up for its overview
+// (overview.go: members, groups, SCIM and the IdP's traffic per hour).
 package logs
 
 import (
@@ -29,16 +33,36 @@ type Store interface {
 	QueryAudit(ctx context.Context, teamID string, q store.AuditQuery) ([]store.AuditEvent, error)
 	QueryProvisioningLog(ctx context.Context, teamID string, q store.ProvisioningQuery) ([]store.ProvisioningEntry, error)
 	ProvisioningLogEntry(ctx context.Context, teamID, id string) (store.ProvisioningEntry, error)
+	ProvisioningActivity(ctx context.Context, teamID string, since, until time.Time) ([]store.HourlyActivity, error)
+
+	// The overview's counts (overview.go) and the names readable logs
+	// show for ids (readable.go).
+	ListMembers(ctx context.Context, teamID string, q store.MemberQuery) ([]store.User, int, error)
+	ListGroups(ctx context.Context, teamID string, q store.Query) ([]store.Group, int, error)
+	SeatsUsed(ctx context.Context, teamID string, seatRoles []string) (int, error)
+	ListKeys(ctx context.Context, teamID string) ([]store.SCIMKey, error)
+	Team(ctx context.Context, id string) (store.Team, error)
+	User(ctx context.Context, teamID, id string) (store.User, error)
+	Group(ctx context.Context, teamID, id string) (store.Group, error)
+	InviteDetail(ctx context.Context, teamID, id string) (store.InviteDetail, error)
+	Account(ctx context.Context, id string) (store.Account, error)
 }
 
 // Service is the log queries over one store. It only reads: store.Store
 // is a Store as it is.
 type Service struct {
-	st Store
+	st  Store
+	env domain.Env
 }
 
-// New builds the logs service.
-func New(st Store) *Service { return &Service{st: st} }
+// New builds the logs service; env gives the clock of the overview's
+// windows (nil Now: time.Now).
+func New(st Store, env domain.Env) *Service {
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	return &Service{st: st, env: env}
+}
 
 // MaxLogPage caps one page of either log.
 const MaxLogPage = 1000

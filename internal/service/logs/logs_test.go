@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/internal/service/domain"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/sqlite"
 )
@@ -30,7 +31,7 @@ func testService(t *testing.T) (*Service, string) {
 	if err := st.Tx(ctx, func(tx store.Tx) error { return tx.CreateTeam(ctx, team) }); err != nil {
 		t.Fatal(err)
 	}
-	return New(st), team.ID
+	return New(st, domain.Env{}), team.ID
 }
 
 // awkward details: commas, quotes, line breaks, non-ASCII.

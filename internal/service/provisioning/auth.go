@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/internal/service/domain"
@@ -24,12 +25,25 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (domain.Pr
 	if token == "" {
 		return domain.Principal{}, unauthorized("missing credentials: send the team's SCIM API key as \"Authorization: Bearer <key>\"")
 	}
+	if err := domain.BearerMistake(token); err != nil {
+		// The key inside may be a team's: then that team's provisioning
+		// log shows the refusal (and what to fix in the IdP); otherwise
+		// only the server log can.
+		_, inner, _ := strings.Cut(strings.TrimSpace(token), " ")
+		if k, team, kerr := s.st.KeyWithTeam(ctx, domain.HashToken(strings.TrimSpace(inner))); kerr == nil {
+			return domain.Principal{Team: team, Key: k}, err
+		}
+		s.env.AuthFailures.Note(s.env.Log(), "SCIM API key", ip, "\"Bearer\" twice in the Authorization header", s.env.Now())
+		return domain.Principal{}, err
+	}
 	hash := domain.HashToken(token)
 	// The key and its team in one query: this runs on every SCIM request.
 	// Nothing is cached, so a revocation or a SCIM switch-off made by any
 	// process (the CLI included) applies to the very next request.
 	k, team, err := s.st.KeyWithTeam(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
+		// No team's log can show it: the server log does, by address.
+		s.env.AuthFailures.Note(s.env.Log(), "SCIM API key", ip, "no key matches the bearer token", s.env.Now())
 		return domain.Principal{}, unauthorized("invalid SCIM API key: no active key matches the bearer token")
 	}
 	if err != nil {

@@ -10,12 +10,12 @@ import (
 
 // ---- accounts, sessions and personal API tokens (global, not per team) ----
 
-const accountCols = `id, email, password_hash, created, updated`
+const accountCols = `id, email, password_hash, must_change_password, created, updated`
 
 func scanAccount(row interface{ Scan(...any) error }) (store.Account, error) {
 	var a store.Account
 	var created, updated string
-	err := row.Scan(&a.ID, &a.Email, &a.PasswordHash, &created, &updated)
+	err := row.Scan(&a.ID, &a.Email, &a.PasswordHash, &a.MustChangePassword, &created, &updated)
 	a.Created, a.Updated = parseTime(created), parseTime(updated)
 	return a, notFound(err)
 }
@@ -226,13 +226,14 @@ func (r reader) ListPendingInvites(ctx context.Context, teamID string) ([]store.
 // ---- writes ----
 
 func (t *txStore) CreateAccount(ctx context.Context, a store.Account) error {
-	_, err := t.exec(ctx, `INSERT INTO accounts (id, email, email_key, password_hash, created, updated) VALUES (?, ?, ?, ?, ?, ?)`,
-		a.ID, a.Email, Fold(a.Email), a.PasswordHash, formatTime(a.Created), formatTime(a.Updated))
+	_, err := t.exec(ctx, `INSERT INTO accounts (id, email, email_key, password_hash, must_change_password, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Email, Fold(a.Email), a.PasswordHash, boolInt(a.MustChangePassword), formatTime(a.Created), formatTime(a.Updated))
 	return err
 }
 
-func (t *txStore) SetAccountPassword(ctx context.Context, id, hash string, at time.Time) error {
-	return mustAffect(t.exec(ctx, `UPDATE accounts SET password_hash = ?, updated = ? WHERE id = ?`, hash, formatTime(at), id))
+func (t *txStore) SetAccountPassword(ctx context.Context, id, hash string, mustChange bool, at time.Time) error {
+	return mustAffect(t.exec(ctx, `UPDATE accounts SET password_hash = ?, must_change_password = ?, updated = ? WHERE id = ?`,
+		hash, boolInt(mustChange), formatTime(at), id))
 }
 
 func (t *txStore) SetAccountEmail(ctx context.Context, id, email string, at time.Time) error {

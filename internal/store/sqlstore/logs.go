@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -155,10 +156,13 @@ func (r reader) ProvisioningLogEntry(ctx context.Context, teamID, id string) (st
 
 func (t *txStore) AppendProvisioningLog(ctx context.Context, entries []store.ProvisioningEntry) error {
 	// Multi-row inserts of up to 40 rows (20 columns each stays under
-	// every backend's bound-parameter limit).
+	// every backend's bound-parameter limit). RETURNING names the rows
+	// actually inserted (not those already there), which the hourly
+	// counts then add up.
 	const cols = 20
 	const chunk = 40
 	one := `(?` + strings.Repeat(", ?", cols-1) + `)`
+	counts := map[hourKey]*hourCount{}
 	for start := 0; start < len(entries); start += chunk {
 		part := entries[start:min(start+chunk, len(entries))]
 		args := make([]any, 0, len(part)*cols)
@@ -167,12 +171,106 @@ func (t *txStore) AppendProvisioningLog(ctx context.Context, entries []store.Pro
 				e.UserAgent, e.KeyID, e.KeyName, e.RequestID, e.IP, e.ResourceType, e.ResourceID, e.ErrorDetail, e.ErrorBody,
 				e.RequestBody, boolInt(e.BodyTruncated), e.BodyBytes)
 		}
-		q := `INSERT INTO provisioning_log (` + provCols + `) VALUES ` + one + strings.Repeat(", "+one, len(part)-1) + ` ON CONFLICT DO NOTHING`
+		q := `INSERT INTO provisioning_log (` + provCols + `) VALUES ` + one + strings.Repeat(", "+one, len(part)-1) +
+			` ON CONFLICT DO NOTHING RETURNING team_id, at, status`
+		if err := t.countInserted(ctx, q, args, counts); err != nil {
+			return err
+		}
+	}
+	return t.addHourly(ctx, counts)
+}
+
+// hourKey is one team's hour in provisioning_hourly ("2006-01-02T15").
+type hourKey struct{ team, hour string }
+
+type hourCount struct{ requests, errors int }
+
+// hourLen is the length of an hour's prefix of a stored time.
+const hourLen = len("2006-01-02T15")
+
+// countInserted runs an INSERT … RETURNING team_id, at, status and adds
+// each returned row to its hour.
+func (t *txStore) countInserted(ctx context.Context, q string, args []any, counts map[hourKey]*hourCount) error {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var team, at string
+		var status int
+		if err := rows.Scan(&team, &at, &status); err != nil {
+			return err
+		}
+		k := hourKey{team, at[:min(len(at), hourLen)]}
+		c := counts[k]
+		if c == nil {
+			c = &hourCount{}
+			counts[k] = c
+		}
+		c.requests++
+		if status >= 400 {
+			c.errors++
+		}
+	}
+	return rows.Err()
+}
+
+// addHourly adds counts to provisioning_hourly, in key order (so two
+// writers on PostgreSQL take the rows' locks in the same order).
+func (t *txStore) addHourly(ctx context.Context, counts map[hourKey]*hourCount) error {
+	keys := make([]hourKey, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].team != keys[j].team {
+			return keys[i].team < keys[j].team
+		}
+		return keys[i].hour < keys[j].hour
+	})
+	const chunk = 100
+	for start := 0; start < len(keys); start += chunk {
+		part := keys[start:min(start+chunk, len(keys))]
+		args := make([]any, 0, len(part)*4)
+		for _, k := range part {
+			args = append(args, k.team, k.hour, counts[k].requests, counts[k].errors)
+		}
+		q := `INSERT INTO provisioning_hourly (team_id, hour, requests, errors) VALUES (?, ?, ?, ?)` +
+			strings.Repeat(", (?, ?, ?, ?)", len(part)-1) +
+			` ON CONFLICT (team_id, hour) DO UPDATE SET requests = provisioning_hourly.requests + excluded.requests,
+			errors = provisioning_hourly.errors + excluded.errors`
 		if _, err := t.exec(ctx, q, args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ProvisioningActivity reads provisioning_hourly's rows of the range by
+// its primary key: one row per hour, whatever the traffic.
+func (r reader) ProvisioningActivity(ctx context.Context, teamID string, since, until time.Time) ([]store.HourlyActivity, error) {
+	if earliest := until.Add(-store.MaxActivityHours * time.Hour); since.Before(earliest) {
+		since = earliest
+	}
+	from, to := formatTime(since)[:hourLen], formatTime(until)[:hourLen]
+	rows, err := r.query(ctx, `SELECT hour, requests, errors FROM provisioning_hourly WHERE team_id = ? AND hour >= ? AND hour < ? ORDER BY hour`,
+		teamID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.HourlyActivity
+	for rows.Next() {
+		var hour string
+		var a store.HourlyActivity
+		if err := rows.Scan(&hour, &a.Requests, &a.Errors); err != nil {
+			return nil, err
+		}
+		a.Hour, _ = time.Parse("2006-01-02T15", hour)
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 func (t *txStore) PruneProvisioningLog(ctx context.Context, teamID string, before time.Time, keep, limit int) (int, error) {
@@ -199,5 +297,10 @@ func (t *txStore) PruneProvisioningLog(ctx context.Context, teamID string, befor
 		return 0, err
 	}
 	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	// Hours that ended before before: their entries are all gone by age.
+	_, err = t.exec(ctx, `DELETE FROM provisioning_hourly WHERE team_id = ? AND hour < ?`, teamID, formatTime(before)[:hourLen])
 	return int(n), err
 }

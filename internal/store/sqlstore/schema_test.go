@@ -91,6 +91,7 @@ var pgNarrowInts = map[string]string{
 	"users.active":                    "a boolean, 0 or 1",
 	"user_emails.is_primary":          "a boolean, 0 or 1",
 	"scim_keys.privileged":            "a boolean, 0 or 1",
+	"accounts.must_change_password":   "a boolean, 0 or 1",
 	"provisioning_log.body_truncated": "a boolean, 0 or 1",
 	"provisioning_log.status":         "an HTTP status",
 	"schema_migrations.version":       "a migration's number",

@@ -20,10 +20,10 @@ func hashOf(s string) []byte {
 }
 
 func testAccounts(t *testing.T, s store.Store) {
-	a := store.Account{ID: id("acc"), Email: "Ana@Example.com", PasswordHash: "$argon2id$x", Created: base, Updated: base}
+	a := store.Account{ID: id("acc"), Email: "Ana@Example.com", PasswordHash: "$argon2id$x", MustChangePassword: true, Created: base, Updated: base}
 	tx(t, s, func(tx store.Tx) error { return tx.CreateAccount(ctx, a) })
 	got, err := s.AccountByEmail(ctx, "ana@EXAMPLE.com")
-	if err != nil || got.ID != a.ID || got.Email != "Ana@Example.com" || got.PasswordHash != a.PasswordHash || !got.Created.Equal(base) {
+	if err != nil || got.ID != a.ID || got.Email != "Ana@Example.com" || got.PasswordHash != a.PasswordHash || !got.MustChangePassword || !got.Created.Equal(base) {
 		t.Fatalf("AccountByEmail = %+v, %v", got, err)
 	}
 	// One account per email, whatever its case: the database says so.
@@ -33,19 +33,26 @@ func testAccounts(t *testing.T, s store.Store) {
 	}
 	later := base.Add(time.Hour)
 	tx(t, s, func(tx store.Tx) error {
-		if err := tx.SetAccountPassword(ctx, a.ID, "$argon2id$y", later); err != nil {
+		if err := tx.SetAccountPassword(ctx, a.ID, "$argon2id$y", false, later); err != nil {
 			return err
 		}
 		return tx.SetAccountEmail(ctx, a.ID, "ana@new.example", later)
 	})
 	got, err = s.Account(ctx, a.ID)
-	if err != nil || got.Email != "ana@new.example" || got.PasswordHash != "$argon2id$y" || !got.Updated.Equal(later) {
+	if err != nil || got.Email != "ana@new.example" || got.PasswordHash != "$argon2id$y" || got.MustChangePassword || !got.Updated.Equal(later) {
 		t.Fatalf("after changes: %+v, %v", got, err)
 	}
+	// Setting a password can ask for the next one to be chosen again (an
+	// operator's reset), and the flag reads back on every path.
+	tx(t, s, func(tx store.Tx) error { return tx.SetAccountPassword(ctx, a.ID, "$argon2id$z", true, later) })
+	if got, err := s.AccountByEmail(ctx, "ana@new.example"); err != nil || !got.MustChangePassword || got.PasswordHash != "$argon2id$z" {
+		t.Fatalf("after a reset: %+v, %v", got, err)
+	}
+	tx(t, s, func(tx store.Tx) error { return tx.SetAccountPassword(ctx, a.ID, "$argon2id$y", false, later) })
 	if _, err := s.AccountByEmail(ctx, "ana@example.com"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("old email still finds the account: %v", err)
 	}
-	if err := s.Tx(ctx, func(tx store.Tx) error { return tx.SetAccountPassword(ctx, "nope", "h", later) }); !errors.Is(err, store.ErrNotFound) {
+	if err := s.Tx(ctx, func(tx store.Tx) error { return tx.SetAccountPassword(ctx, "nope", "h", false, later) }); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("password of a missing account: %v", err)
 	}
 

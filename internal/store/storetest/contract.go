@@ -458,6 +458,9 @@ func testReadsInsideTx(t *testing.T, s store.Store) {
 			return r.QueryProvisioningLog(ctx, tm.ID, store.ProvisioningQuery{Method: "get"})
 		}},
 		{"ProvisioningLogEntry", func(r store.Reader) (any, error) { return r.ProvisioningLogEntry(ctx, tm.ID, "pl-1") }},
+		{"ProvisioningActivity", func(r store.Reader) (any, error) {
+			return r.ProvisioningActivity(ctx, tm.ID, base.Add(-time.Hour), base.Add(time.Hour))
+		}},
 	}
 	outside := make([]any, len(reads))
 	for i, rd := range reads {

@@ -350,6 +350,11 @@ func (w recReader) ProvisioningLogEntry(ctx context.Context, teamID, id string) 
 	return w.r.ProvisioningLogEntry(ctx, teamID, id)
 }
 
+func (w recReader) ProvisioningActivity(ctx context.Context, teamID string, since, until time.Time) ([]store.HourlyActivity, error) {
+	w.rec.note(w.iface)
+	return w.r.ProvisioningActivity(ctx, teamID, since, until)
+}
+
 // recTx wraps a write transaction's methods.
 type recTx struct {
 	recReader
@@ -473,9 +478,9 @@ func (w *recTx) CreateAccount(ctx context.Context, a store.Account) error {
 	return w.tx.CreateAccount(ctx, a)
 }
 
-func (w *recTx) SetAccountPassword(ctx context.Context, id, hash string, at time.Time) error {
+func (w *recTx) SetAccountPassword(ctx context.Context, id, hash string, mustChange bool, at time.Time) error {
 	w.rec.note("Tx")
-	return w.tx.SetAccountPassword(ctx, id, hash, at)
+	return w.tx.SetAccountPassword(ctx, id, hash, mustChange, at)
 }
 
 func (w *recTx) SetAccountEmail(ctx context.Context, id, email string, at time.Time) error {

@@ -41,11 +41,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TxRollback", testTxRollback},
 		{"Invites", testInvites},
 		{"Audit", testAudit},
-		{"Logs", testLogs},                   // logs.go
-		{"Accounts", testAccounts},           // accounts.go
-		{"MemberQueries", testMemberQueries}, // accounts.go
-		{"InviteLinks", testInviteLinks},     // accounts.go
-		{"AccountLinks", testAccountLinks},   // accounts.go
+		{"Logs", testLogs},                                 // logs.go
+		{"ProvisioningActivity", testProvisioningActivity}, // activity.go
+		{"Accounts", testAccounts},                         // accounts.go
+		{"MemberQueries", testMemberQueries},               // accounts.go
+		{"InviteLinks", testInviteLinks},                   // accounts.go
+		{"AccountLinks", testAccountLinks},                 // accounts.go
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"TeamSettings", testTeamSettings},   // contract.go
 		{"Seats", testSeats},                 // contract.go
