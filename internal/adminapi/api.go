@@ -144,6 +144,7 @@ func (s *API) apiNoRoute(w http.ResponseWriter, r *http.Request) {
 // permission, then the handler; any error is written as JSON.
 func (s *API) apiServe(rt apiRoute) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.NoteRoute(r, r.Pattern) // the route, for metrics and the access log
 		w.Header().Set("Cache-Control", "no-store")
 		err := func() error {
 			if rt.Auth == apiPublic {

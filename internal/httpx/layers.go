@@ -10,17 +10,21 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"time"
+
+	"github.com/rosterhq/roster/internal/metrics"
 )
 
 // Layers are the cross-cutting layers every request passes, whatever edge
 // serves it: a request id, a deadline, the client address, a body limit,
-// nosniff, the access log, and a last-resort panic guard (each edge
-// recovers its own panics first, to answer in its own format).
+// nosniff, the access log and the HTTP metrics, and a last-resort panic
+// guard (each edge recovers its own panics first, to answer in its own
+// format).
 type Layers struct {
 	Log            *slog.Logger
-	RequestTimeout time.Duration  // 0: none
-	MaxBodyBytes   int64          // 0: none
-	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For is believed
+	RequestTimeout time.Duration    // 0: none
+	MaxBodyBytes   int64            // 0: none
+	TrustedProxies []netip.Prefix   // peers whose X-Forwarded-For is believed
+	Metrics        *metrics.Metrics // nil: none
 }
 
 type requestIDKeyType struct{}
@@ -47,6 +51,8 @@ func (l Layers) Wrap(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		note := &Note{}
+		ctx = context.WithValue(ctx, noteKey, note)
 		if l.RequestTimeout > 0 {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, l.RequestTimeout)
@@ -60,6 +66,7 @@ func (l Layers) Wrap(next http.Handler) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		rec := &Recorder{ResponseWriter: w}
 		start := time.Now()
+		inFlight := l.Metrics.HTTPStart()
 		defer func() {
 			if v := recover(); v != nil {
 				l.Log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -67,9 +74,29 @@ func (l Layers) Wrap(next http.Handler) http.Handler {
 					http.Error(rec, "internal error", http.StatusInternalServerError)
 				}
 			}
+			inFlight()
+			took := time.Since(start)
+			status := rec.Status
+			if status == 0 { // the handler wrote nothing: net/http sends 200
+				status = http.StatusOK
+			}
+			// The pattern the edge matched, else the server mux's (which
+			// set it on r in place); never the raw path.
+			pattern := note.Pattern
+			if pattern == "" {
+				pattern = r.Pattern
+			}
+			l.Metrics.HTTPRequest(pattern, r.Method, status, took)
 			// The query string is not logged: filters hold personal data.
-			l.Log.InfoContext(ctx, "http", "method", r.Method, "path", r.URL.Path, "status", rec.Status,
-				"duration_ms", time.Since(start).Milliseconds(), "client_ip", ip, "user_agent", r.UserAgent())
+			attrs := []any{"method", r.Method, "path", r.URL.Path, "route", pattern, "status", status,
+				"duration_ms", took.Milliseconds(), "client_ip", ip, "user_agent", r.UserAgent()}
+			if note.Team != "" {
+				attrs = append(attrs, "team", note.Team)
+			}
+			if note.KeyPrefix != "" {
+				attrs = append(attrs, "key_prefix", note.KeyPrefix)
+			}
+			l.Log.InfoContext(ctx, "http", attrs...)
 		}()
 		if r.Body != nil && l.MaxBodyBytes > 0 {
 			r.Body = http.MaxBytesReader(rec, r.Body, l.MaxBodyBytes)

@@ -9,6 +9,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -90,6 +92,7 @@ type Logger struct {
 
 	ch      chan Entry
 	flushCh chan chan struct{}
+	pingCh  chan chan struct{} // Check's: answered between batches, nothing written
 	done    chan struct{}
 	closed  atomic.Bool
 	closeMu sync.RWMutex // Add holds it shared, Close exclusively
@@ -107,7 +110,7 @@ func New(st store.Store, log *slog.Logger, cfg Config) *Logger {
 		log = slog.Default()
 	}
 	l := &Logger{st: st, log: log, cfg: cfg, ch: make(chan Entry, cfg.QueueSize),
-		flushCh: make(chan chan struct{}), done: make(chan struct{})}
+		flushCh: make(chan chan struct{}), pingCh: make(chan chan struct{}), done: make(chan struct{})}
 	go l.loop()
 	return l
 }
@@ -147,6 +150,32 @@ func (l *Logger) Written() int64 { return l.written.Load() }
 
 // Batches is how many write transactions ran since start.
 func (l *Logger) Batches() int64 { return l.batches.Load() }
+
+// Queued is how many entries wait to be written now.
+func (l *Logger) Queued() int { return len(l.ch) }
+
+// Check reports whether the writer runs: it has not been closed, and its
+// goroutine answers (between two batches; nothing is written for it)
+// before ctx ends. /healthz/ready asks it.
+func (l *Logger) Check(ctx context.Context) error {
+	if l.closed.Load() {
+		return errors.New("provisioning log: the writer has stopped")
+	}
+	ack := make(chan struct{})
+	select {
+	case l.pingCh <- ack:
+	case <-l.done:
+		return errors.New("provisioning log: the writer has stopped")
+	case <-ctx.Done():
+		return fmt.Errorf("provisioning log: the writer is not answering (a batch write is stuck?): %w", ctx.Err())
+	}
+	select {
+	case <-ack:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("provisioning log: the writer is not answering: %w", ctx.Err())
+	}
+}
 
 // Flush waits until every entry queued before the call is written (or
 // ctx ends). Tests and the admin API use it; requests never do.
@@ -230,6 +259,8 @@ func (l *Logger) loop() {
 		case ack := <-l.flushCh:
 			drain()
 			write()
+			close(ack)
+		case ack := <-l.pingCh:
 			close(ack)
 		case <-prune:
 			write()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/provlog"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/service"
@@ -44,6 +45,8 @@ type Config struct {
 	// MaxBulkPayload caps a /Bulk request body in bytes (413 beyond).
 	// Default 1 MiB. MaxBodyBytes caps it too; the smaller is advertised.
 	MaxBulkPayload int64
+	// Metrics counts SCIM operations (observe.go); nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 func (c *Config) defaults() {
@@ -135,8 +138,10 @@ func (s *Handler) routes() {
 // it, SCIM-shaped panics, NUL checks, and SCIM-shaped 404 and 405.
 func (s *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r, prov := s.provBegin(r) // provisioning log record (provlog.go)
+	r, _ = httpx.WithNote(r)  // the route and caller, for metrics and the access log (observe.go)
 	rec := &httpx.Recorder{ResponseWriter: w}
 	defer s.provEnd(prov, r, rec)
+	defer s.observe(r, rec)
 	httpx.Recover(s.log, s.writeError, http.HandlerFunc(s.route)).ServeHTTP(rec, r)
 }
 
@@ -145,10 +150,12 @@ func (s *Handler) route(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, scim.BadRequest(scim.InvalidValue, "the URL contains a NUL character (%%00)"))
 		return
 	}
-	if _, pattern := s.mux.Handler(r); pattern == "" {
+	_, pattern := s.mux.Handler(r)
+	if pattern == "" {
 		s.noRoute(w, r)
 		return
 	}
+	httpx.NoteRoute(r, pattern)
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -32,6 +32,7 @@ func (s *Handler) authed(h handler) http.Handler {
 	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.svc.Authenticate(r.Context(), bearerToken(r), httpx.ClientIP(r))
 		provNote(r, p) // a refused but known key still names its team
+		httpx.NoteCaller(r.Context(), p.Team.Slug, p.Key.Prefix)
 		if err != nil {
 			return err
 		}

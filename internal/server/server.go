@@ -6,6 +6,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -16,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/internal/adminapi"
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/provlog"
 	"github.com/rosterhq/roster/internal/scimapi"
 	"github.com/rosterhq/roster/internal/service"
@@ -71,6 +73,14 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// ProvLog sets the provisioning log's buffer, batching and retention.
 	ProvLog provlog.Config
+	// Metrics receives the server's metrics (served apart, on
+	// --metrics-addr: MetricsHandler); nil: the server makes its own.
+	Metrics *metrics.Metrics
+	// StoreCheck is the store's readiness check (store.Checker), run by
+	// GET /healthz/ready; nil checks nothing of the store.
+	StoreCheck func(context.Context) error
+	// ReadyTimeout bounds the readiness checks. Default 2s.
+	ReadyTimeout time.Duration
 }
 
 func (c *Config) defaults() {
@@ -79,6 +89,12 @@ func (c *Config) defaults() {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 30 * time.Second
+	}
+	if c.ReadyTimeout <= 0 {
+		c.ReadyTimeout = 2 * time.Second
+	}
+	if c.Metrics == nil {
+		c.Metrics = metrics.New(metrics.Config{})
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 }
@@ -90,17 +106,29 @@ type Server struct {
 	ready   atomic.Bool
 	scim    *scimapi.Handler
 	prov    *provlog.Logger
+	// health.go: draining turns /healthz/ready to 503 while serve shuts
+	// down; readiness runs its checks.
+	draining  atomic.Bool
+	readiness *readiness
+	metrics   *metrics.Metrics
 }
 
 // New builds the server's handler tree.
 func New(svc *service.Service, log *slog.Logger, cfg Config) *Server {
 	cfg.defaults()
-	s := &Server{mux: http.NewServeMux()}
+	s := &Server{mux: http.NewServeMux(), metrics: cfg.Metrics}
 	s.prov = svc.StartProvisioningLog(log, cfg.ProvLog) // stopped by Close
+	s.metrics.WatchProvisioningLog(metrics.Queue{Depth: s.prov.Queued, Capacity: s.prov.Config().QueueSize,
+		Dropped: s.prov.Dropped, Written: s.prov.Written})
 	s.scim = scimapi.New(svc, log, scimapi.Config{PublicURL: cfg.PublicURL, MaxBodyBytes: cfg.MaxBodyBytes,
 		MaxResults: cfg.MaxResults, DefaultCount: cfg.DefaultCount, SCIMReadRate: cfg.SCIMReadRate, SCIMWriteRate: cfg.SCIMWriteRate,
-		MaxBulkOperations: cfg.MaxBulkOperations, MaxBulkPayload: cfg.MaxBulkPayload}, s.prov)
-	sessions := websession.New(svc, websession.Config{PublicURL: cfg.PublicURL, SessionTTL: cfg.SessionTTL, SignIn: cfg.SignIn})
+		MaxBulkOperations: cfg.MaxBulkOperations, MaxBulkPayload: cfg.MaxBulkPayload, Metrics: cfg.Metrics}, s.prov)
+	sessions := websession.New(svc, websession.Config{PublicURL: cfg.PublicURL, SessionTTL: cfg.SessionTTL, SignIn: cfg.SignIn, Metrics: cfg.Metrics})
+	s.readiness = &readiness{log: log, timeout: cfg.ReadyTimeout}
+	if cfg.StoreCheck != nil {
+		s.readiness.checks = append(s.readiness.checks, namedCheck{"store", cfg.StoreCheck})
+	}
+	s.readiness.checks = append(s.readiness.checks, namedCheck{"provisioning_log", s.prov.Check})
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !s.ready.Load() {
@@ -110,11 +138,13 @@ func New(svc *service.Service, log *slog.Logger, cfg Config) *Server {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	s.mux.HandleFunc("GET /healthz/live", s.live)    // health.go
+	s.mux.HandleFunc("GET /healthz/ready", s.readyz) // health.go
 	s.scim.Mount(s.mux)
 	adminapi.New(svc, log, sessions).Mount(s.mux)
 	console.Mount(s.mux, console.Config{Svc: svc, Log: log, Sessions: sessions, BaseURL: s.scim.BaseURL, Probe: s.scim.Probe})
 	s.handler = httpx.Layers{Log: log, RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
-		TrustedProxies: cfg.TrustedProxies}.Wrap(s.mux)
+		TrustedProxies: cfg.TrustedProxies, Metrics: cfg.Metrics}.Wrap(s.mux)
 	return s
 }
 
@@ -123,6 +153,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // SetReady flips /healthz to 200; serve calls it once the store is open.
 func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+// SetDraining turns /healthz/ready to 503 ("shutting down"): serve calls
+// it on SIGTERM, before it stops taking connections, so load balancers
+// send no new requests while the last ones finish. /healthz is unchanged.
+func (s *Server) SetDraining() { s.draining.Store(true) }
+
+// Metrics is the server's metrics.
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
+
+// MetricsHandler serves the metrics (GET /metrics on --metrics-addr).
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	return mux
+}
 
 // ProvisioningLog is the server's provisioning log writer.
 func (s *Server) ProvisioningLog() *provlog.Logger { return s.prov }

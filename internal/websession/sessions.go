@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/httpx"
+	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/service"
 )
 
@@ -28,6 +29,8 @@ type Config struct {
 	SessionTTL time.Duration
 	// SignIn bounds failed sign-ins and concurrent password checks.
 	SignIn SignInLimits
+	// Metrics counts sign-ins by outcome (metrics.go); nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Sessions signs people in and finds who is calling.
@@ -117,6 +120,7 @@ func (s *Sessions) Login(w http.ResponseWriter, r *http.Request, email, password
 		res, err = s.svc.Login(r.Context(), email, password, httpx.ClientIP(r), r.UserAgent(), s.cfg.SessionTTL, httpx.RequestID(r.Context()))
 		return err
 	}, isBadCredentials)
+	s.cfg.Metrics.SignIn(signInOutcome(err))
 	if err != nil {
 		return service.LoginResult{}, err
 	}

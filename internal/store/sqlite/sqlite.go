@@ -112,5 +112,8 @@ func Open(ctx context.Context, dataDir string) (*sqlstore.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	if fi, err := os.Stat(path); err == nil {
+		s.AddCheck(fileCheck(path, fi)) // check.go
+	}
 	return s, nil
 }

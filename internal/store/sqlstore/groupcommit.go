@@ -215,6 +215,9 @@ func (g *groupCommitter) runBatch(batch []*txReq) {
 		finish(fmt.Errorf("commit: %w", err))
 		return
 	}
+	if o := s.obs(); o != nil {
+		o.ObserveGroupCommit(live)
+	}
 	finish(nil)
 }
 

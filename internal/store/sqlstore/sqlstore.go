@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rosterhq/roster/internal/store"
@@ -28,6 +29,10 @@ type Store struct {
 	commits *groupCommitter
 	// stopBackground ends the background checkpoints (Dialect.Checkpoint).
 	stopBackground func()
+	// observer hears of write transactions; checks are the backend's own
+	// readiness checks (observe.go).
+	observer atomic.Pointer[observerBox]
+	checks   []func(context.Context) error
 }
 
 // New wraps an open database. Call Migrate before use.
@@ -115,6 +120,18 @@ func (s *Store) Close() error {
 // failures and deadlocks), the whole transaction is run again a few times,
 // so fn must not depend on state a failed attempt left behind.
 func (s *Store) Tx(ctx context.Context, fn func(store.Tx) error) error {
+	o := s.obs()
+	if o == nil {
+		return s.tx(ctx, fn)
+	}
+	start := time.Now()
+	err := s.tx(ctx, fn)
+	o.ObserveTx(time.Since(start), err != nil)
+	return err
+}
+
+// tx is Tx, unobserved.
+func (s *Store) tx(ctx context.Context, fn func(store.Tx) error) error {
 	if s.commits != nil {
 		return s.commits.run(ctx, fn)
 	}
