@@ -137,7 +137,7 @@ func boolLiteral(v filter.Value) (bool, bool) {
 
 func compareStrings(op filter.Op, got, want string, exact bool) (bool, error) {
 	if !exact {
-		got, want = strings.ToLower(got), strings.ToLower(want)
+		got, want = Fold(got), Fold(want)
 	}
 	switch op {
 	case filter.Eq:

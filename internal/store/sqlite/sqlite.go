@@ -4,7 +4,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
-	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
+	"github.com/ncruces/go-sqlite3/driver"
 
 	"github.com/rosterhq/roster/internal/store/sqlstore"
 )
@@ -97,7 +96,8 @@ func Open(ctx context.Context, dataDir string) (*sqlstore.Store, error) {
 	q.Add("_pragma", "foreign_keys(on)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
-	db, err := sql.Open("sqlite3", dsn)
+	// Every connection gets Roster's SQL functions (fold.go).
+	db, err := driver.Open(dsn, registerFold)
 	if err != nil {
 		return nil, err
 	}

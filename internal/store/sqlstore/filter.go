@@ -608,22 +608,18 @@ func (c *compiler) jsonCondRaw(expr string, a *scim.Attribute, op filter.Op, v f
 	}
 	s := literalText(v)
 	if !a.CaseExact {
-		// Both sides go through the database's lower(), so they fold alike.
-		expr = "lower(" + expr + ")"
-		return c.textOpExpr(expr, op, "lower(?)", s, attr)
+		// The stored value is folded in SQL by FoldFunction, the literal
+		// here by Fold: the same mapping (fold.go), on both backends.
+		return c.textOp(foldSQL(expr), op, Fold(s), attr)
 	}
 	return c.textOp(expr, op, s, attr)
 }
 
 var orderOps = map[filter.Op]string{filter.Eq: "=", filter.Ne: "<>", filter.Gt: ">", filter.Ge: ">=", filter.Lt: "<", filter.Le: "<="}
 
+// textOp compares col with the literal s, bound as an argument.
 func (c *compiler) textOp(col string, op filter.Op, s, attr string) error {
-	return c.textOpExpr(col, op, "?", s, attr)
-}
-
-// textOpExpr compares col with the literal s, bound through placeholder
-// expression ph (a plain ? or lower(?)).
-func (c *compiler) textOpExpr(col string, op filter.Op, ph, s, attr string) error {
+	const ph = "?"
 	switch op {
 	case filter.Eq, filter.Ne, filter.Gt, filter.Ge, filter.Lt, filter.Le:
 		c.sb.WriteString(col + " " + orderOps[op] + " " + ph)
@@ -743,6 +739,11 @@ func orderBy(d Dialect, attrs filterAttrs, alias, teamID string, rt *scim.Resour
 	switch {
 	case tg.col != nil:
 		expr = alias + "." + tg.col.name
+		if tg.col.optional {
+			// '' stands for absent, which sorts last like a missing
+			// JSON value.
+			expr = "NULLIF(" + expr + ", '')"
+		}
 	case tg.child != nil && tg.child.table == "user_emails":
 		expr = "(SELECT x.value_key FROM user_emails x WHERE x.team_id = " + alias + ".team_id AND x.user_id = " + alias + ".id ORDER BY x.is_primary DESC, x.value_key LIMIT 1)"
 	case tg.attr != nil && tg.attr.MultiValued && tg.attr.Type == scim.TypeComplex && tg.json != nil:
@@ -756,7 +757,7 @@ func orderBy(d Dialect, attrs filterAttrs, alias, teamID string, rt *scim.Resour
 		from, elem := d.JSONEach(alias+".attrs", tg.json, "j")
 		v := elem([]string{sub.Name})
 		if !sub.CaseExact && sub.Type == scim.TypeString {
-			v = "lower(" + v + ")"
+			v = foldSQL(v)
 		}
 		expr = "(SELECT " + v + " FROM " + from + " ORDER BY " + d.JSONBoolIs(elem([]string{"primary"}), true) + " DESC LIMIT 1)"
 	case tg.attr != nil && !tg.attr.MultiValued && tg.json != nil:
@@ -769,7 +770,7 @@ func orderBy(d Dialect, attrs filterAttrs, alias, teamID string, rt *scim.Resour
 		}
 		expr = d.JSONValue(alias+".attrs", path)
 		if !a.CaseExact && a.Type == scim.TypeString {
-			expr = "lower(" + expr + ")"
+			expr = foldSQL(expr)
 		}
 	default:
 		return "", nil, &store.InvalidSortError{Reason: fmt.Sprintf("can't sort by %q", sortBy)}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -316,8 +317,9 @@ func parseTimePtr(s sql.NullString) *time.Time {
 }
 
 // Fold is the case-folding used for case-insensitive keys (userName,
-// displayName, emails). It runs in Go, so every backend folds alike.
-func Fold(s string) string { return strings.ToLower(s) }
+// displayName, emails): scim.Fold, run in Go, so every backend folds
+// alike, and as FoldFunction folds in SQL (fold.go).
+func Fold(s string) string { return scim.Fold(s) }
 
 func notFound(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"FiltersOnStoredAttributes", testJSONFilters},
 		{"Sort", testSort},
 		{"FilterMatchesReferenceEvaluator", testFilterProperty},
+		{"FoldMatchesReferenceEvaluator", testFoldProperty}, // fold.go
 		{"Groups", testGroups},
 		{"GroupMembership", testMembership},
 		{"DeleteUserLeavesGroups", testDeleteUserLeavesGroups},

@@ -1,0 +1,3 @@
+-- SQLite mirror of migrations/postgres/0009_fold.sql: nothing to store.
+-- roster_fold(text) (sqlstore.FoldFunction) is Go's own folding, which
+-- package sqlite registers on every connection it opens (fold.go).
