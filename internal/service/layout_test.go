@@ -22,6 +22,7 @@ var layers = map[string][]string{
 	"members":      {"domain"},
 	"settings":     {"domain"},
 	"logs":         {"domain"},
+	"sso":          {"domain"},
 }
 
 const self = "github.com/rosterhq/roster/internal/service"

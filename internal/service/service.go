@@ -11,6 +11,8 @@
 //   - settings: a team's configuration: teams, the SCIM switch, SCIM keys,
 //     the seat and group-deletion policies, custom User attributes;
 //   - logs: the audit and provisioning log queries and exports;
+//   - sso: single sign-on through a team's own identity providers: its
+//     connections and policy, who signs in as whom, SSO sessions, traces;
 //   - domain: what the features share: the domain error, actors and
 //     callers, roles and the permission matrix, the Super Admin and seat
 //     rules, member records, ids and ETags, the audit writer.
@@ -36,6 +38,7 @@ import (
 	"github.com/rosterhq/roster/internal/service/members"
 	"github.com/rosterhq/roster/internal/service/provisioning"
 	"github.com/rosterhq/roster/internal/service/settings"
+	"github.com/rosterhq/roster/internal/service/sso"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -47,6 +50,7 @@ type (
 	membersService      = members.Service
 	settingsService     = settings.Service
 	logsService         = logs.Service
+	ssoService          = sso.Service
 )
 
 // Service is the domain layer over one store: the features' methods, on
@@ -57,6 +61,7 @@ type Service struct {
 	*membersService      // ListMembers, UpdateMember, BindGroupRoles, …
 	*settingsService     // CreateTeam, SetSCIM, CreateKey, RotateKey, …
 	*logsService         // QueryAudit, ExportAudit, ProvisioningLog, …
+	*ssoService          // CreateSAMLConnection, BeginSignIn, CompleteSignIn, SSOTraces, …
 
 	Log *slog.Logger
 	// Now is the clock; tests replace it. Every feature reads it at each
@@ -83,6 +88,7 @@ func New(s store.Store, log *slog.Logger) *Service {
 	svc.membersService = members.New(members.StoreOf(s), env)
 	svc.settingsService = settings.New(settings.StoreOf(s), env)
 	svc.logsService = logs.New(s, env)
+	svc.ssoService = sso.New(sso.StoreOf(s), env)
 	return svc
 }
 
@@ -96,4 +102,30 @@ func (s *Service) EffectiveRoles(ctx context.Context, r store.Reader, u store.Us
 // store (the SCIM edge feeds it; Close stops it).
 func (s *Service) StartProvisioningLog(log *slog.Logger, cfg provlog.Config) *provlog.Logger {
 	return provlog.New(s.st, log, cfg)
+}
+
+// TeamCaller completes c with its membership of the team with slug
+// (accounts.TeamCaller), then applies the team's single sign-on policy: a
+// team that requires SSO lets in only sessions its own IdP opened, and its
+// Super Admins (sso.CheckTeamAccess).
+func (s *Service) TeamCaller(ctx context.Context, c Caller, slug string) (Caller, error) {
+	tc, err := s.accountsService.TeamCaller(ctx, c, slug)
+	if err != nil {
+		return tc, err
+	}
+	return tc, s.ssoService.CheckTeamAccess(ctx, tc)
+}
+
+// AuthenticateSession finds the account of a session cookie token
+// (accounts.AuthenticateSession); a session an SSO sign-in opened holds
+// only while its member stays active (sso.CheckSession ends it otherwise).
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (store.Account, store.Session, error) {
+	acc, sess, err := s.accountsService.AuthenticateSession(ctx, token)
+	if err != nil {
+		return acc, sess, err
+	}
+	if err := s.ssoService.CheckSession(ctx, sess); err != nil {
+		return store.Account{}, sess, err
+	}
+	return acc, sess, nil
 }

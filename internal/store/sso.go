@@ -11,6 +11,9 @@ const (
 	SSOOIDC = "oidc"
 )
 
+// SourceSSO marks a member created just in time by an SSO sign-in.
+const SourceSSO = "sso"
+
 // SSOConnection is one of a team's identity provider connections. Its id
 // is in every URL the IdP knows (the SAML ACS and metadata, the OIDC
 // redirect URI), so an answer meant for one connection is never taken by
