@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -40,6 +39,8 @@ Usage:
   roster migrate         --data-dir DIR | --database-url URL
   roster export          --data-dir DIR [--out FILE]       (JSON lines, every table)
   roster import          --database-url URL [--in FILE]    (into an empty store)
+  roster backup          --data-dir DIR --out FILE [--json]   (SQLite, while serve runs)
+  roster restore         --in FILE --data-dir NEW-DIR [--json] (into an empty data dir)
   roster team policy     --data-dir DIR --team SLUG [--seat-limit N] [--group-delete-deactivates=true|false] [--json]
   roster group set-roles --data-dir DIR --team SLUG --group ID --roles "Admin,Billing"
   roster invite create   --data-dir DIR --team SLUG --email EMAIL [--role Developer] [--public-url URL] [--json]
@@ -117,6 +118,8 @@ var commands = []cliCommand{
 	{"migrate", "applies the schema migrations (creating the store if there is none)", out(migrateCmd)},
 	{"export", "writes every table of the store as JSON lines", out(exportCmd)},
 	{"import", "reads an export into an empty store (creating it if there is none)", out(importCmd)},
+	{"backup", "copies the SQLite store to a file while the server runs, and checks the copy", out(backupCmd)}, // backup.go
+	{"restore", "makes a backup the store of a new, empty data dir, and checks it", out(restoreCmd)},           // backup.go
 	{"group set-roles", "sets the roles a group's members hold", out(groupSetRoles)},
 	{"invite create", "invites an email to a team and prints the invite link once", out(inviteCreate)},
 	{"invite list", "lists a team's pending invites", out(inviteList)}, // accounts.go
@@ -240,12 +243,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxBody := fs.Int64("max-body-bytes", 1<<20, "largest accepted request body")
 	readRate := fs.Float64("scim-read-rate", 500, "SCIM reads per second per team (bursts of twice as many; negative: no limit) (env ROSTER_SCIM_READ_RATE)")
 	writeRate := fs.Float64("scim-write-rate", 200, "SCIM writes per second per team (bursts of twice as many; negative: no limit) (env ROSTER_SCIM_WRITE_RATE)")
-	logFormat := choiceFlag(fs, "log-format", "text", []string{"text", "json"}, "log format: text or json (env ROSTER_LOG_FORMAT)")
+	logFormat := choiceFlag(fs, "log-format", "", []string{"text", "json"}, "log format: text or json; default text on a terminal, json otherwise (env ROSTER_LOG_FORMAT)")
 	provDays := fs.Int("provlog-days", 30, "days of provisioning log kept (env ROSTER_PROVLOG_DAYS)")
 	provRows := fs.Int("provlog-rows", 100000, "provisioning log entries kept per team (env ROSTER_PROVLOG_ROWS)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
+	var ops opsFlags // metrics, TLS, backups, shutdown (serve_ops.go)
+	ops.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if err := ops.check(fs, sf, *addr); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if *logFormat == "" {
+		*logFormat = defaultLogFormat(stderr)
 	}
 	if err := checkPublicURL(*publicURL); err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -268,8 +279,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	api := server.New(service.New(st, log), log, server.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody, SCIMReadRate: *readRate, SCIMWriteRate: *writeRate,
-		ProvLog: provlog.Config{Days: *provDays, RowsPerTeam: *provRows}, TrustedProxies: trusted})
+	op, err := ops.setup(sf, st, log)
+	if err != nil {
+		return err
+	}
+	api := server.New(service.New(st, log), log, op.config(server.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody, SCIMReadRate: *readRate, SCIMWriteRate: *writeRate,
+		ProvLog: provlog.Config{Days: *provDays, RowsPerTeam: *provRows}, TrustedProxies: trusted}))
 	defer api.Close() // flushes the provisioning log before the store closes
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -278,8 +293,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := server.NewHTTPServer(*addr, api, log)
 	api.SetReady(true)
 	origin, everywhere := publicOrigin(ln.Addr(), *addr, *publicURL)
+	origin = op.origin(origin, *publicURL, ln.Addr()) // https with TLS
 	base := origin + server.SCIMPrefix
-	listening := "http://" + ln.Addr().String()
+	listening := op.scheme() + "://" + ln.Addr().String()
 	if everywhere {
 		listening = origin + " (every interface)"
 	}
@@ -300,20 +316,7 @@ team create also prints the admin's one-time password for the console)
 `, origin, origin, sf.cliFlag(), sf.cliFlag(), sf.cliFlag())
 	log.Info("serving", "addr", ln.Addr().String(), "scim_base_url", base)
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return op.run(ctx, srv, ln, api) // serves until SIGTERM, then shuts down gracefully (serve_ops.go)
 }
 
 func teamCreate(ctx context.Context, args []string, stdout io.Writer) error {

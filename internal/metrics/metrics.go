@@ -47,6 +47,9 @@ type Metrics struct {
 
 	storeTx     *prometheus.HistogramVec
 	groupCommit prometheus.Histogram
+
+	backups      *prometheus.CounterVec
+	backupLastOK prometheus.Gauge
 }
 
 // Outcomes of a SCIM operation, from its HTTP status.
@@ -112,6 +115,14 @@ func New(cfg Config) *Metrics {
 		Help:    "Write transactions committed together in one SQLite commit (group commit; SQLite only).",
 		Buckets: []float64{1, 2, 4, 8, 16, 32},
 	})
+	m.backups = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "roster_backups_total",
+		Help: "Scheduled backups (serve --backup-dir), by outcome: ok, error.",
+	}, []string{"outcome"})
+	m.backupLastOK = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "roster_backup_last_success_timestamp_seconds",
+		Help: "When the last scheduled backup was written and checked, as Unix time (0: none since start).",
+	})
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "roster_build_info",
 		Help: "The running build (always 1): module version, VCS revision and Go version.",
@@ -126,6 +137,8 @@ func New(cfg Config) *Metrics {
 	f(m.signIns)
 	f(m.storeTx)
 	f(m.groupCommit)
+	f(m.backups)
+	f(m.backupLastOK)
 	f(build)
 	if cfg.PerTeam {
 		m.scimTeamOps = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -310,4 +323,28 @@ func (m *Metrics) WatchDB(db *sql.DB, name string) {
 		return
 	}
 	m.reg.MustRegister(collectors.NewDBStatsCollector(db, name))
+}
+
+// Backup records a scheduled backup's outcome.
+func (m *Metrics) Backup(ok bool, at time.Time) {
+	if m == nil {
+		return
+	}
+	if !ok {
+		m.backups.WithLabelValues("error").Inc()
+		return
+	}
+	m.backups.WithLabelValues("ok").Inc()
+	m.backupLastOK.Set(float64(at.UnixNano()) / 1e9)
+}
+
+// WatchCertificate exports when the TLS certificate in use expires
+// (roster_tls_certificate_expiry_timestamp_seconds), read at each
+// scrape, so a reloaded certificate shows at once.
+func (m *Metrics) WatchCertificate(notAfter func() time.Time) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_tls_certificate_expiry_timestamp_seconds",
+		Help: "When the TLS certificate of --tls-cert expires, as Unix time."}, func() float64 { return float64(notAfter().Unix()) }))
 }

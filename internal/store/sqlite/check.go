@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,23 +13,26 @@ import (
 // under the running server, which would keep writing to the old inode),
 // and readable, with SQLite's header. The pool's open connections don't
 // notice either, but every new connection, and the next start, would.
+// The messages name no path (GET /healthz/ready shows them to anyone);
+// the wrapped cause does, for the log.
 func fileCheck(path string, fi os.FileInfo) func(context.Context) error {
 	return func(context.Context) error {
 		now, err := os.Stat(path)
 		if err != nil {
-			return fmt.Errorf("store: database file %s: %w", path, err)
+			return fmt.Errorf("store: the database file is missing or can't be read: %w", err)
 		}
 		if !os.SameFile(fi, now) {
-			return fmt.Errorf("store: database file %s was replaced since the server opened it: restart the server", path)
+			return fmt.Errorf("store: the database file was replaced since the server opened it; restart the server: %w",
+				&os.PathError{Op: "check", Path: path, Err: errors.New("not the file the server opened")})
 		}
 		f, err := os.Open(path)
 		if err != nil {
-			return fmt.Errorf("store: database file %s is not readable: %w", path, err)
+			return fmt.Errorf("store: the database file can't be read: %w", err)
 		}
 		defer f.Close()
 		var head [16]byte
 		if _, err := io.ReadFull(f, head[:]); err != nil || string(head[:]) != "SQLite format 3\x00" {
-			return fmt.Errorf("store: database file %s is not readable as SQLite (%v)", path, err)
+			return fmt.Errorf("store: the database file is not a SQLite database: %w", &os.PathError{Op: "check", Path: path, Err: fmt.Errorf("header %q, %v", head[:], err)})
 		}
 		return nil
 	}
