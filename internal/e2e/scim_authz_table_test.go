@@ -322,6 +322,20 @@ func scimAuthzRows() []scimRow {
 				return scimReq{body: search(`members.value eq "` + tg.user + `"`), okCheck: found(tg.group), otherCheck: empty,
 					echo: []string{tg.user}}
 			}},
+		// The search across resource types: A's user and group to A's
+		// key, nothing of A to B's.
+		scimRow{method: "POST", route: "/.search", ok: 200, other: 200,
+			req: func(f *scimAuthzFixture, tg scimTarget) scimReq {
+				both := func(t *testing.T, r response) {
+					t.Helper()
+					res := r.list(t)
+					if len(res) != 2 || str(res[0], "id") != tg.user || str(res[1], "id") != tg.group {
+						t.Errorf("want %s then %s: %.400s", tg.user, tg.group, r.Raw)
+					}
+				}
+				return scimReq{body: search(`id eq "` + tg.user + `" or id eq "` + tg.group + `"`), okCheck: both, otherCheck: empty,
+					echo: []string{tg.user, tg.group}}
+			}},
 		// B creating "A's" user makes a user of B's own, with its own id.
 		scimRow{method: "POST", route: "/Users", ok: 201, other: 201,
 			req: func(f *scimAuthzFixture, tg scimTarget) scimReq {

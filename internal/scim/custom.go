@@ -58,6 +58,11 @@ func UserTypeWith(custom []CustomAttribute) *ResourceType {
 	for _, c := range custom {
 		a := str(c.Name, c.Description, typed(c.Type))
 		a.MultiValued, a.CaseExact = c.MultiValued, c.CaseExact
+		if c.Type == TypeReference {
+			// Any URI: the team knows what it points at (RFC 7643 §7
+			// wants a reference to say, and strict clients read it).
+			a.ReferenceTypes = []string{"external", "uri"}
+		}
 		s.Attributes = append(s.Attributes, a)
 	}
 	rt := *UserType

@@ -35,17 +35,18 @@ type Capabilities struct {
 	MaxBulkPayload    int
 }
 
-// ServiceProviderConfig renders RFC 7643 §5.
+// ServiceProviderConfig renders RFC 7643 §5. documentationUri is a
+// reference (a URI): left out when there is none, since "" is not a URI
+// and strict clients refuse the whole document for it.
 func ServiceProviderConfig(baseURL string, c Capabilities) map[string]any {
-	return map[string]any{
-		"schemas":          []string{ServiceProviderURN},
-		"documentationUri": c.Documentation,
-		"patch":            map[string]any{"supported": true},
-		"bulk":             map[string]any{"supported": true, "maxOperations": c.MaxBulkOperations, "maxPayloadSize": c.MaxBulkPayload},
-		"filter":           map[string]any{"supported": true, "maxResults": c.MaxResults},
-		"changePassword":   map[string]any{"supported": false},
-		"sort":             map[string]any{"supported": true},
-		"etag":             map[string]any{"supported": true},
+	doc := map[string]any{
+		"schemas":        []string{ServiceProviderURN},
+		"patch":          map[string]any{"supported": true},
+		"bulk":           map[string]any{"supported": true, "maxOperations": c.MaxBulkOperations, "maxPayloadSize": c.MaxBulkPayload},
+		"filter":         map[string]any{"supported": true, "maxResults": c.MaxResults},
+		"changePassword": map[string]any{"supported": false},
+		"sort":           map[string]any{"supported": true},
+		"etag":           map[string]any{"supported": true},
 		"authenticationSchemes": []any{map[string]any{
 			"type":        "oauthbearertoken",
 			"name":        "Bearer token",
@@ -57,6 +58,10 @@ func ServiceProviderConfig(baseURL string, c Capabilities) map[string]any {
 			"location":     baseURL + "/ServiceProviderConfig",
 		},
 	}
+	if c.Documentation != "" {
+		doc["documentationUri"] = c.Documentation
+	}
+	return doc
 }
 
 // ResourceTypeDoc renders one resource type (RFC 7643 §6).

@@ -1,8 +1,6 @@
 package scim
 
 import (
-	"strings"
-
 	"github.com/rosterhq/roster/internal/scim/filter"
 )
 
@@ -58,7 +56,7 @@ func Match(rt *ResourceType, res map[string]any, f filter.Expr) (bool, error) {
 func lookupAttr(rt *ResourceType, res map[string]any, p filter.AttrPath) (*Attribute, any, error) {
 	container := res
 	schema := rt.Schema
-	if p.URN != "" && !strings.EqualFold(p.URN, rt.Schema.ID) {
+	if p.URN != "" && !rt.Schema.Is(p.URN) {
 		ext := rt.Extension(p.URN)
 		if ext == nil {
 			return nil, nil, BadRequest(InvalidFilter, "unknown schema %q in filter", p.URN)

@@ -169,7 +169,7 @@ func (p Patcher) applyKey(r Resource, op, key string, v any) error {
 		return nil
 	case strings.EqualFold(key, "id"):
 		return p.checkID(v)
-	case strings.EqualFold(key, p.Type.Schema.ID):
+	case p.Type.Schema.Is(key):
 		// {"urn:...:core:2.0:User": {"displayName": "x"}}: core attributes
 		// nested under the core URN, as Normalize accepts them.
 		m, ok := v.(map[string]any)
@@ -228,7 +228,7 @@ func (p Patcher) resolve(r Resource, ap filter.AttrPath, create bool) (*Attribut
 			ap = filter.AttrPath{URN: ext.ID, Name: ap.Sub}
 		}
 	}
-	if ap.URN != "" && !strings.EqualFold(ap.URN, s.ID) {
+	if ap.URN != "" && !s.Is(ap.URN) {
 		ext := p.Type.Extension(ap.URN)
 		if ext == nil {
 			return nil, nil, ap

@@ -109,15 +109,13 @@ func ref(rt *ResourceType, name string) attrRef {
 	}
 	if strings.HasPrefix(strings.ToLower(name), "urn:") {
 		for _, s := range rt.Schemas() {
-			lower, id := strings.ToLower(name), strings.ToLower(s.ID)
-			if lower == id {
+			if s.Is(name) {
 				if s == rt.Schema {
 					return attrRef{}
 				}
 				return attrRef{top: s.ID}
 			}
-			if strings.HasPrefix(lower, id+":") {
-				rest := name[len(id)+1:]
+			if rest, ok := s.cutURN(name); ok {
 				if s == rt.Schema {
 					name = rest
 					break

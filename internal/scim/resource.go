@@ -144,7 +144,7 @@ func (r Resource) setTop(rt *ResourceType, key string, v any) error {
 		}
 		setOrDelete(r, "externalId", s)
 		return nil
-	case strings.EqualFold(key, rt.Schema.ID):
+	case rt.Schema.Is(key):
 		// Some clients nest core attributes under the core URN (SCIMVERIFY).
 		if v == nil {
 			return nil
@@ -219,8 +219,8 @@ func (r Resource) setTop(rt *ResourceType, key string, v any) error {
 // "attr"; it returns nil when key is not qualified by one of rt's schemas.
 func splitURN(rt *ResourceType, key string) (*Schema, string) {
 	for _, s := range rt.Schemas() {
-		if len(key) > len(s.ID)+1 && key[len(s.ID)] == ':' && strings.EqualFold(key[:len(s.ID)], s.ID) {
-			return s, key[len(s.ID)+1:]
+		if rest, ok := s.cutURN(key); ok {
+			return s, rest
 		}
 	}
 	return nil, ""

@@ -54,6 +54,49 @@ type Schema struct {
 	Name        string       `json:"name"`
 	Description string       `json:"description"`
 	Attributes  []*Attribute `json:"attributes"`
+	// Aliases are other URNs clients send for this schema (pre-RFC ones,
+	// LegacyURNs), read as ID wherever a request names a schema: a body's
+	// keys, PATCH paths, filters, attribute lists. Never written: answers
+	// and stored resources use ID.
+	Aliases []string `json:"-"`
+}
+
+// The pre-RFC URNs of the core and enterprise schemas (the SCIM 2.0
+// drafts'), which OneLogin's SCIM connector still sends as the keys of a
+// User's attributes, with or without ":User" (goauthentik/authentik#11249).
+// They are read as the RFC 7643 URNs, never written.
+const (
+	LegacyCoreURN       = "urn:scim:schemas:core:2.0"
+	LegacyEnterpriseURN = "urn:scim:schemas:extension:enterprise:2.0"
+)
+
+// Is reports whether urn names s: its ID or one of its aliases, in any
+// letter case.
+func (s *Schema) Is(urn string) bool {
+	if strings.EqualFold(urn, s.ID) {
+		return true
+	}
+	for _, a := range s.Aliases {
+		if strings.EqualFold(urn, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// cutURN splits "urn…:attr" into the attribute part when it starts with
+// one of s's URNs and a colon; the longest URN that fits wins, so
+// "urn:scim:schemas:extension:enterprise:2.0:User:department" is the
+// department of an alias with ":User", not an attribute "User" of one
+// without.
+func (s *Schema) cutURN(name string) (string, bool) {
+	best, rest := -1, ""
+	for _, u := range append([]string{s.ID}, s.Aliases...) {
+		if len(name) > len(u)+1 && name[len(u)] == ':' && strings.EqualFold(name[:len(u)], u) && len(u) > best {
+			best, rest = len(u), name[len(u)+1:]
+		}
+	}
+	return rest, best >= 0
 }
 
 // Attr finds a top-level attribute by name, case-insensitively.
@@ -80,10 +123,11 @@ type ResourceType struct {
 	Common []*Attribute
 }
 
-// Extension finds an extension schema by URN, case-insensitively.
+// Extension finds an extension schema by URN (or an alias of it),
+// case-insensitively.
 func (rt *ResourceType) Extension(urn string) *Schema {
 	for _, s := range rt.Extensions {
-		if strings.EqualFold(s.ID, urn) {
+		if s.Is(urn) {
 			return s
 		}
 	}
@@ -152,6 +196,7 @@ var commonAttributes = []*Attribute{
 
 // UserSchema is the core User schema of RFC 7643 §4.1.
 var UserSchema = &Schema{
+	Aliases:     []string{LegacyCoreURN, LegacyCoreURN + ":User"},
 	ID:          UserURN,
 	Name:        "User",
 	Description: "User Account",
@@ -203,6 +248,7 @@ var UserSchema = &Schema{
 
 // EnterpriseUserSchema is the enterprise User extension of RFC 7643 §4.3.
 var EnterpriseUserSchema = &Schema{
+	Aliases:     []string{LegacyEnterpriseURN, LegacyEnterpriseURN + ":User"},
 	ID:          EnterpriseUserURN,
 	Name:        "EnterpriseUser",
 	Description: "Enterprise User",
@@ -222,6 +268,7 @@ var EnterpriseUserSchema = &Schema{
 
 // GroupSchema is the core Group schema of RFC 7643 §4.2.
 var GroupSchema = &Schema{
+	Aliases:     []string{LegacyCoreURN, LegacyCoreURN + ":Group"},
 	ID:          GroupURN,
 	Name:        "Group",
 	Description: "Group",

@@ -131,6 +131,7 @@ func (s *Handler) routes() {
 		})
 	}
 	s.mux.Handle("POST "+p+"/Bulk", s.authed(s.bulk))
+	s.mux.Handle("POST "+p+"/.search", s.authed(s.searchAll)) // across resource types (search.go)
 	s.mux.Handle(p+"/Me", notImplemented("/Me"))
 }
 
@@ -150,6 +151,7 @@ func (s *Handler) route(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, scim.BadRequest(scim.InvalidValue, "the URL contains a NUL character (%%00)"))
 		return
 	}
+	r = canonicalEndpoint(r) // /users, /GROUPS/{id}, /serviceConfiguration (paths.go)
 	_, pattern := s.mux.Handler(r)
 	if pattern == "" {
 		s.noRoute(w, r)

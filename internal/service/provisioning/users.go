@@ -181,9 +181,24 @@ func (s *Service) ReplaceUser(ctx context.Context, p domain.Principal, a domain.
 }
 
 // PatchUser applies a PatchOp atomically.
+//
+// `active` changes only by a value: an operation that removes it
+// (`remove active`, or a replace with null or "") keeps the current state,
+// as a PUT that leaves it out does. Otherwise a removed `active` would
+// fall back to the default a create gets (true), and a deprovisioned
+// member would come back by a remove. No other attribute of a User has a
+// default a remove could bring back: roles and emails' primary are the
+// IdP's data only (a member's Roster roles don't come from them).
 func (s *Service) PatchUser(ctx context.Context, p domain.Principal, a domain.Actor, id, ifMatch string, ops []scim.PatchOperation) (domain.UserView, error) {
 	return s.updateUser(ctx, p, a, id, ifMatch, func(u store.User, cur scim.Resource) (scim.Resource, error) {
-		return scim.Patcher{Type: s.UserType(p.Team), ID: id}.Apply(cur, ops)
+		next, err := scim.Patcher{Type: s.UserType(p.Team), ID: id}.Apply(cur, ops)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := next["active"]; !ok {
+			next["active"] = u.Active
+		}
+		return next, nil
 	})
 }
 

@@ -185,7 +185,7 @@ type target struct {
 // case-insensitively; the schema gives their canonical spelling.
 func (c *compiler) resolve(p filter.AttrPath) (target, error) {
 	rt := c.attrs.rt
-	coreQualified := p.URN == "" || strings.EqualFold(p.URN, rt.Schema.ID)
+	coreQualified := p.URN == "" || rt.Schema.Is(p.URN)
 	name, sub := strings.ToLower(p.Name), strings.ToLower(p.Sub)
 	if coreQualified {
 		key := name
@@ -660,7 +660,7 @@ func selective(attrs filterAttrs, f filter.Expr) bool {
 	case filter.And:
 		return selective(attrs, t.Left) || selective(attrs, t.Right)
 	case filter.Compare:
-		if t.Op != filter.Eq || (t.Path.URN != "" && !strings.EqualFold(t.Path.URN, attrs.rt.Schema.ID)) {
+		if t.Op != filter.Eq || (t.Path.URN != "" && !attrs.rt.Schema.Is(t.Path.URN)) {
 			return false
 		}
 		name := strings.ToLower(t.Path.Name)
@@ -688,7 +688,7 @@ func pinned(attrs filterAttrs, f filter.Expr) bool {
 	case filter.And:
 		return pinned(attrs, t.Left) || pinned(attrs, t.Right)
 	case filter.Compare:
-		if t.Op != filter.Eq || t.Value.Kind == filter.Null || t.Path.Sub != "" || (t.Path.URN != "" && !strings.EqualFold(t.Path.URN, attrs.rt.Schema.ID)) {
+		if t.Op != filter.Eq || t.Value.Kind == filter.Null || t.Path.Sub != "" || (t.Path.URN != "" && !attrs.rt.Schema.Is(t.Path.URN)) {
 			return false
 		}
 		switch name := strings.ToLower(t.Path.Name); name {
