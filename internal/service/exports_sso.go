@@ -9,6 +9,10 @@ type (
 	// SSOConnection is sso.Connection: a connection with its settings and
 	// Roster's URLs for it.
 	SSOConnection = sso.Connection
+	// SAMLConfig is sso.SAMLConfig: a SAML connection's settings.
+	SAMLConfig = sso.SAMLConfig
+	// OIDCConfig is sso.OIDCConfig: an OpenID Connect connection's settings.
+	OIDCConfig = sso.OIDCConfig
 	// SAMLIdP is sso.SAMLIdP: what Roster keeps of an IdP's SAML metadata.
 	SAMLIdP = sso.SAMLIdP
 	// SAMLInput is sso.SAMLInput: a new SAML connection.
