@@ -38,12 +38,16 @@ func foldPairs() (from, to []rune) {
 }
 
 // foldMigrationSQL is PostgreSQL's roster_fold, generated from Go's Unicode
-// tables: lower() under COLLATE "C" folds ASCII (fast, and exactly Go's
-// mapping there); a value holding any other character Go maps (a bracket
-// expression of them, a cheap test) goes through the map, one character at
-// a time. A single translate() with the ~1,400 characters would be simpler,
-// but PostgreSQL scans its whole list for every character of every value:
-// 110 µs for a 30-character value, against 10 µs through the map.
+// tables. lower() under COLLATE "C" folds ASCII, exactly as Go does there;
+// then, while a character Go maps is left (a bracket expression of them,
+// which PostgreSQL tests in one pass), every occurrence of the first one
+// is replaced by its image, looked up in a map. A name has few capitals,
+// so that is a loop of a turn or two. Measured on 10,000 values: +0.75 µs
+// a value over lower() for ASCII, +2.7 µs for a capitalised Cyrillic name.
+// A single translate() with the ~1,400 characters would read simpler, but
+// PostgreSQL scans its whole list for every character of every value
+// (110 µs for a 30-character value); a map applied character by character
+// in SQL (unnest, string_agg) cost 10 µs.
 func foldMigrationSQL() string {
 	from, to := foldPairs()
 	m := map[string]string{}
@@ -52,6 +56,11 @@ func foldMigrationSQL() string {
 	for i, r := range from {
 		if r < utf8.RuneSelf {
 			continue // lower() does these
+		}
+		// The loop ends because no image is itself mapped: each turn
+		// removes a character of the class for good.
+		if unicode.ToLower(to[i]) != to[i] {
+			panic(fmt.Sprintf("%U lowers to %U, which lowers again", r, to[i]))
 		}
 		m[string(r)] = string(to[i])
 		nonASCII = append(nonASCII, r)
@@ -78,20 +87,24 @@ func foldMigrationSQL() string {
 -- internal/store/sqlstore/fold_test.go; TestFoldMigrationCurrent checks it
 -- against Go's tables, TestFoldSQL against Go on every code point.
 --
--- lower() under COLLATE "C" folds ASCII; a value with any other character
--- Go maps goes through roster_fold_map, character by character. The
--- result keeps its argument's collation.
-CREATE OR REPLACE FUNCTION roster_fold_map(s text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fold$
-SELECT string_agg(coalesce('%s'::jsonb ->> c, c), '' ORDER BY i)
-FROM unnest(string_to_array(s, NULL)) WITH ORDINALITY AS u(c, i)
-$fold$;
-
+-- lower() under COLLATE "C" folds ASCII; then each other character Go
+-- maps, while one is left, is replaced everywhere by its image. No image
+-- is mapped again, so the loop ends. The result keeps the "C" collation.
 CREATE OR REPLACE FUNCTION roster_fold(s text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fold$
-SELECT CASE WHEN s ~ '[%s]' THEN roster_fold_map(lower(s COLLATE "C")) ELSE lower(s COLLATE "C") END
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fold$
+DECLARE
+  l text := lower(s COLLATE "C");
+  m text[];
+BEGIN
+  LOOP
+    m := regexp_match(l, '[%s]');
+    EXIT WHEN m IS NULL;
+    l := replace(l, m[1], '%s'::jsonb ->> m[1]);
+  END LOOP;
+  RETURN l;
+END
 $fold$;
-`, unicode.Version, b, class.String())
+`, unicode.Version, class.String(), b)
 }
 
 // TestFoldMigrationCurrent: the latest PostgreSQL migration that defines
