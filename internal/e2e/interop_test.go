@@ -446,3 +446,60 @@ func TestOneLoginLegacyURNs(t *testing.T) {
 		t.Errorf("group: %s", g.Raw)
 	}
 }
+
+// JumpCloud's custom SCIM connector (its support article "Identity
+// Management using a Custom SCIM Integration", and a third-party note on
+// its group PATCH): Test Connection creates a test user (the admin's "Test
+// User Email") and a test group, then deletes both; users are looked up
+// before they are created; deprovisioning sets active false; group
+// members are removed with an Entra-style value list; groups are renamed
+// and deleted.
+func TestJumpCloudFlow(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	c, team := srv.newTeam("Acme")
+	// Test Connection.
+	tu := c.do("POST", "/Users", map[string]any{"schemas": []string{userURN}, "userName": "jc-test@acme.example",
+		"name": map[string]any{"givenName": "JumpCloud", "familyName": "Test"}, "emails": []any{map[string]any{"value": "jc-test@acme.example", "primary": true}}}).must(t, 201)
+	tg := c.do("POST", "/Groups", map[string]any{"schemas": []string{groupURN}, "displayName": "JumpCloud Test Group"}).must(t, 201)
+	c.do("DELETE", "/Users/"+str(tu.Body, "id"), nil).must(t, http.StatusNoContent)
+	c.do("DELETE", "/Groups/"+str(tg.Body, "id"), nil).must(t, http.StatusNoContent)
+	if n := len(c.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "jc-test@acme.example"`), nil).list(t)); n != 0 {
+		t.Fatalf("the test user is still there")
+	}
+	// Lookup, then create with JumpCloud's mapping.
+	lookup := func(userName string) []any {
+		return c.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "`+userName+`"`), nil).list(t)
+	}
+	if len(lookup("Grace@Acme.example")) != 0 {
+		t.Fatal("lookup of a new user found one")
+	}
+	u := c.do("POST", "/Users", map[string]any{"schemas": []string{userURN}, "userName": "grace@acme.example", "active": true,
+		"name": map[string]any{"givenName": "Grace", "familyName": "Hopper"}, "displayName": "Grace Hopper",
+		"emails": []any{map[string]any{"value": "grace@acme.example", "type": "work", "primary": true}}}).must(t, 201)
+	uid := str(u.Body, "id")
+	if res := lookup("GRACE@acme.example"); len(res) != 1 || str(res[0], "id") != uid {
+		t.Fatalf("lookup after create: %v", res)
+	}
+	peer := c.createUser("alan@acme.example")
+	// A group with members (empty groups are not pushed), renamed, a
+	// member removed by value list.
+	g := c.do("POST", "/Groups", map[string]any{"schemas": []string{groupURN}, "displayName": "Engineering",
+		"members": []any{map[string]any{"value": uid}, map[string]any{"value": peer}}}).must(t, 201)
+	gid := str(g.Body, "id")
+	c.do("PATCH", "/Groups/"+gid, patch(op("replace", "displayName", "R&D"))).must(t, 200)
+	r := c.do("PATCH", "/Groups/"+gid, patch(op("remove", "members", []any{map[string]any{"value": peer}}))).must(t, 200)
+	if str(r.Body, "displayName") != "R&D" || len(get(r.Body, "members").([]any)) != 1 || str(r.Body, "members", 0, "value") != uid {
+		t.Fatalf("group after rename and removal: %s", r.Raw)
+	}
+	// Deprovisioning: the member stays, inactive, with their groups.
+	r = c.do("PATCH", "/Users/"+uid, patch(op("replace", "active", false))).must(t, 200)
+	if get(r.Body, "active") != false || str(r.Body, "groups", 0, "value") != gid {
+		t.Fatalf("deprovisioned: %s", r.Raw)
+	}
+	if stored, err := srv.Store().User(t.Context(), team.ID, uid); err != nil || stored.Active {
+		t.Fatalf("stored: %+v %v", stored, err)
+	}
+	c.do("DELETE", "/Groups/"+gid, nil).must(t, http.StatusNoContent)
+	c.do("GET", "/Users/"+uid, nil).must(t, 200)
+}
