@@ -98,7 +98,7 @@ func TestUnicodeCaseInsensitiveFilters(t *testing.T) {
 func TestEndpointNamesAnyCase(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
-	c, _ := srv.newTeam("Acme")
+	c, team := srv.newTeam("Acme")
 	r := c.do("POST", "/users", oktaUser("case@acme.example")).must(t, http.StatusCreated)
 	id := str(r.Body, "id")
 	if loc := r.Header.Get("Location"); loc != c.base+"/Users/"+id {
@@ -150,6 +150,20 @@ func TestEndpointNamesAnyCase(t *testing.T) {
 	c.do("POST", "/bul\u212a", bulk).scimError(t, http.StatusNotFound, "")
 	// Without a key, a resource endpoint in any case is still a 401.
 	c.withAuth("").do("GET", "/users", nil).scimError(t, http.StatusUnauthorized, "")
+	// The provisioning log names the endpoint as the routes spell it, so
+	// its entries still say which user a request was about.
+	found := false
+	for _, e := range provLog(t, srv, team.ID, 10) {
+		if e.Method == "PATCH" && e.ResourceID == id {
+			found = true
+			if e.Path != "/scim/v2/Users/"+id || e.ResourceType != "Users" {
+				t.Errorf("PATCH /users/{id} logged as %s (%s %s)", e.Path, e.ResourceType, e.ResourceID)
+			}
+		}
+	}
+	if !found {
+		t.Error("the PATCH through /users/{id} is not in the provisioning log")
+	}
 }
 
 // decodeNumbers decodes a body keeping numbers as json.Number, as strict

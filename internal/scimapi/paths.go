@@ -25,7 +25,8 @@ var endpoints = map[string]string{
 // canonicalEndpoint returns r with its endpoint name spelled as the routes
 // spell it (r itself when it already is, or names no endpoint), so one
 // route serves every spelling and the route a metric or log names is the
-// canonical one. The provisioning log keeps the path as the client sent it.
+// canonical one, and the provisioning log names the resource a request was
+// about whatever case the client wrote its path in.
 func canonicalEndpoint(r *http.Request) *http.Request {
 	rest, ok := strings.CutPrefix(r.URL.Path, Prefix+"/")
 	if !ok {

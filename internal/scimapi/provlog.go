@@ -124,7 +124,9 @@ func (s *Handler) provEnd(pr *provRecord, r *http.Request, rec *httpx.Recorder) 
 	}
 	e := provlog.Entry{
 		TeamID: pr.teamID, KeyID: pr.keyID, KeyName: pr.keyName, At: pr.at,
-		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Status: status, Latency: time.Since(pr.at),
+		// The endpoint's name as the routes spell it (a client's /users is
+		// /Users here), so the log names the resource it was about.
+		Method: r.Method, Path: canonicalEndpoint(r).URL.Path, RawQuery: r.URL.RawQuery, Status: status, Latency: time.Since(pr.at),
 		UserAgent: r.UserAgent(), RequestID: httpx.RequestID(r.Context()), IP: httpx.ClientIP(r),
 	}
 	if status >= 400 {
