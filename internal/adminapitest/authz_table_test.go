@@ -247,7 +247,7 @@ func (f *authzFixture) key() string { _, tok := f.newKey(); return tok }
 func (f *authzFixture) keyID() string { id, _ := f.newKey(); return id }
 
 func (f *authzFixture) newKey() (string, string) {
-	r := f.super.do("POST", f.e.teamPath("/scim/keys"), map[string]any{"name": "authz"}).must(f.e.t, 201)
+	r := f.super.do("POST", f.e.teamPath("/scim/keys"), map[string]any{"name": uniq("authz")}).must(f.e.t, 201) // two active keys can't share a name
 	return r.Body["id"].(string), r.Body["token"].(string)
 }
 

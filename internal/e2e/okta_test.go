@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/rosterhq/roster/internal/service"
 )
 
 // These tests replay Okta's provisioning traffic (idp-conformance.md §1)
@@ -338,7 +340,8 @@ func TestInviteClaimedBySCIMCreate(t *testing.T) {
 	srv := startServer(t)
 	c, team := srv.newTeam("Acme")
 	ctx := t.Context()
-	inv, err := srv.Svc.CreateInvite(ctx, team.Slug, "Invited@Example.com", "Admin", testActor)
+	ni, err := srv.Svc.InviteMember(ctx, service.Caller{Actor: testActor, Team: team, Roles: service.AllRoles}, "Invited@Example.com", "Admin")
+	inv := ni.Invite
 	if err != nil {
 		t.Fatal(err)
 	}
