@@ -206,3 +206,42 @@ func TestCreateTeamAdminName(t *testing.T) {
 		t.Fatal("a refused team was created")
 	}
 }
+
+// FuzzParseDuration: the admin API's grace and expires_in reach
+// ParseDuration unchecked. It never panics; without days it is exactly
+// time.ParseDuration; with days, the days and the rest add up; every
+// refusal says what is expected.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"90d", "1d12h", "1.5d", ".5d", "2160h", "-5h", "d", "1d-1h", "106751d", "1e3d", "0.000000001d", "9223372036854775807ns"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseDuration(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), "such as 90d") {
+				t.Fatalf("ParseDuration(%q): %v", s, err)
+			}
+			return
+		}
+		days, rest, withDays := strings.Cut(s, "d")
+		if !withDays {
+			if want, werr := time.ParseDuration(s); werr != nil || want != got {
+				t.Fatalf("ParseDuration(%q) = %v, time.ParseDuration: %v %v", s, got, want, werr)
+			}
+			return
+		}
+		if got < 0 {
+			t.Fatalf("ParseDuration(%q) = %v with days", s, got)
+		}
+		whole, err := ParseDuration(days + "d")
+		if err != nil || whole > got {
+			t.Fatalf("ParseDuration(%q) = %v, its days %v %v", s, got, whole, err)
+		}
+		if rest != "" {
+			r, err := time.ParseDuration(rest)
+			if err != nil || whole+r != got {
+				t.Fatalf("ParseDuration(%q) = %v, days %v + rest %v (%v)", s, got, whole, r, err)
+			}
+		}
+	})
+}
