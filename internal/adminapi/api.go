@@ -30,6 +30,7 @@ import (
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/ssoproto"
 	"github.com/rosterhq/roster/internal/websession"
 )
 
@@ -48,6 +49,7 @@ type API struct {
 	log      *slog.Logger
 	sessions *websession.Sessions
 	mux      *http.ServeMux
+	sso      *ssoproto.Tools // api_sso.go (SetSSO)
 }
 
 // New builds the admin API over the service and the shared sign-in.
@@ -110,6 +112,7 @@ func (s *API) apiRouteTable() []apiRoute {
 	routes = append(routes, s.apiMemberRoutes()...) // api_members.go
 	routes = append(routes, s.apiSCIMRoutes()...)   // api_scim.go
 	routes = append(routes, s.apiLogRoutes()...)    // api_logs.go
+	routes = append(routes, s.apiSSORoutes()...)    // api_sso.go
 	return routes
 }
 

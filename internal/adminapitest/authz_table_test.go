@@ -472,6 +472,33 @@ func authzRows() []authzRow {
 			setup: func(f *authzFixture) authzReq { return authzReq{okCheck: listed("entries")} }},
 		{name: "provisioning log entry", method: "GET", route: t + "/provisioning-log/{id}", need: needAction, act: service.ActAuditRead, ok: 200,
 			setup: func(f *authzFixture) authzReq { return authzReq{id: f.provEntry} }},
+		// Single sign-on (sso_test.go makes the targets): settings need
+		// scim.manage, and the service lets only Super Admins change them.
+		{name: "sso connections", method: "GET", route: t + "/sso/connections", need: needAction, act: service.ActSCIMManage, ok: 200,
+			setup: func(f *authzFixture) authzReq { f.ssoConnection(); return authzReq{okCheck: listed("connections")} }},
+		{name: "create sso connection", method: "POST", route: t + "/sso/connections", need: needSuperAdmin, act: service.ActSCIMManage, ok: 201,
+			setup: func(f *authzFixture) authzReq {
+				return authzReq{body: map[string]any{"type": "saml", "idp_metadata": f.ssoIdPMetadata(), "preset": "okta"}}
+			}},
+		{name: "sso connection", method: "GET", route: t + "/sso/connections/{id}", need: needAction, act: service.ActSCIMManage, ok: 200,
+			setup: func(f *authzFixture) authzReq { return authzReq{id: f.ssoConnection()} }},
+		{name: "change sso connection", method: "PATCH", route: t + "/sso/connections/{id}", need: needSuperAdmin, act: service.ActSCIMManage, ok: 200,
+			setup: func(f *authzFixture) authzReq {
+				return authzReq{id: f.ssoConnection(), body: map[string]any{"allow_idp_initiated": true}}
+			}},
+		{name: "delete sso connection", method: "DELETE", route: t + "/sso/connections/{id}", need: needSuperAdmin, act: service.ActSCIMManage, ok: 204,
+			setup: func(f *authzFixture) authzReq { return authzReq{id: f.ssoConnection()} }},
+		{name: "sso policy", method: "GET", route: t + "/sso/policy", need: needAction, act: service.ActSCIMManage, ok: 200, setup: none},
+		{name: "change sso policy", method: "PATCH", route: t + "/sso/policy", need: needSuperAdmin, act: service.ActSCIMManage, ok: 200,
+			setup: func(f *authzFixture) authzReq {
+				return authzReq{body: map[string]any{"jit": true, "domains": []any{"acme.example"}}, after: func(t *testing.T) {
+					f.super.do("PATCH", f.e.teamPath("/sso/policy"), map[string]any{"jit": false, "domains": []any{}}).must(t, 200)
+				}}
+			}},
+		{name: "sso traces", method: "GET", route: t + "/sso/traces", need: needAction, act: service.ActAuditRead, ok: 200,
+			setup: func(f *authzFixture) authzReq { f.ssoTrace(); return authzReq{okCheck: listed("traces")} }},
+		{name: "sso trace", method: "GET", route: t + "/sso/traces/{id}", need: needAction, act: service.ActAuditRead, ok: 200,
+			setup: func(f *authzFixture) authzReq { return authzReq{id: f.ssoTrace()} }},
 	}
 }
 

@@ -97,7 +97,7 @@ func TestOnlyWiringImportsBackends(t *testing.T) {
 
 // cmd/roster imports no HTTP edge except the composition it starts.
 func TestCLIImportsNoHTTPEdge(t *testing.T) {
-	edges := []string{"scimapi", "adminapi", "websession", "console", "httpx"}
+	edges := []string{"scimapi", "adminapi", "websession", "console", "httpx", "ssoapi"}
 	for _, i := range packages(t)[module+"/cmd/roster"] {
 		for _, e := range edges {
 			if i == module+"/internal/"+e {
@@ -109,7 +109,7 @@ func TestCLIImportsNoHTTPEdge(t *testing.T) {
 
 // The edges don't reach into each other: each is mounted by the server.
 func TestEdgesDontImportEachOther(t *testing.T) {
-	edges := []string{"scimapi", "adminapi", "console"}
+	edges := []string{"scimapi", "adminapi", "console", "ssoapi"}
 	pkgs := packages(t)
 	for _, a := range edges {
 		for _, i := range pkgs[module+"/internal/"+a] {

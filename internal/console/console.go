@@ -25,6 +25,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/ssoproto"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/websession"
 )
@@ -61,6 +62,7 @@ type Console struct {
 	sessions *websession.Sessions
 	baseURL  func(r *http.Request) string
 	probe    func(r *http.Request, key string) (int, []byte)
+	sso      *ssoproto.Tools // pages_sso.go (SetSSO)
 	pages    map[string]*template.Template
 }
 
@@ -79,6 +81,9 @@ func Mount(mux *http.ServeMux, cfg Config) *Console {
 		c.fail(w, r, &page{r: r}, service.Forbidden("This form came from another site. Open the console from its own address and try again."))
 	})
 	for pattern, h := range c.routes() {
+		mux.Handle(pattern, websession.CrossOrigin(h, deny))
+	}
+	for pattern, h := range c.ssoRoutes() { // pages_sso.go
 		mux.Handle(pattern, websession.CrossOrigin(h, deny))
 	}
 	return c

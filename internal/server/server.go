@@ -21,6 +21,8 @@ import (
 	"github.com/rosterhq/roster/internal/provlog"
 	"github.com/rosterhq/roster/internal/scimapi"
 	"github.com/rosterhq/roster/internal/service"
+	"github.com/rosterhq/roster/internal/ssoapi"
+	"github.com/rosterhq/roster/internal/ssoproto"
 	"github.com/rosterhq/roster/internal/websession"
 )
 
@@ -81,6 +83,11 @@ type Config struct {
 	StoreCheck func(context.Context) error
 	// ReadyTimeout bounds the readiness checks. Default 2s.
 	ReadyTimeout time.Duration
+	// SSOAllowPrivateNetworks lets SSO reach IdPs (metadata URLs, OIDC
+	// issuers) on private and loopback addresses (roster serve
+	// --sso-allow-private-networks); off, a team admin can't make Roster
+	// fetch from its own network.
+	SSOAllowPrivateNetworks bool
 }
 
 func (c *Config) defaults() {
@@ -141,8 +148,12 @@ func New(svc *service.Service, log *slog.Logger, cfg Config) *Server {
 	s.mux.HandleFunc("GET /healthz/live", s.live)    // health.go
 	s.mux.HandleFunc("GET /healthz/ready", s.readyz) // health.go
 	s.scim.Mount(s.mux)
-	adminapi.New(svc, log, sessions).Mount(s.mux)
-	console.Mount(s.mux, console.Config{Svc: svc, Log: log, Sessions: sessions, BaseURL: s.scim.BaseURL, Probe: s.scim.Probe})
+	sso := ssoproto.NewTools(cfg.PublicURL, cfg.SSOAllowPrivateNetworks) // shared by the SSO edge, the admin API and the console
+	ssoapi.New(svc, log, sessions, sso).Mount(s.mux)
+	api := adminapi.New(svc, log, sessions)
+	api.SetSSO(sso)
+	api.Mount(s.mux)
+	console.Mount(s.mux, console.Config{Svc: svc, Log: log, Sessions: sessions, BaseURL: s.scim.BaseURL, Probe: s.scim.Probe}).SetSSO(sso)
 	s.handler = httpx.Layers{Log: log, RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
 		TrustedProxies: cfg.TrustedProxies, Metrics: cfg.Metrics}.Wrap(s.mux)
 	return s

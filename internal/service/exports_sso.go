@@ -3,7 +3,10 @@ package service
 // The names of single sign-on (package sso) that callers use, as aliases
 // and re-exports (see exports.go).
 
-import "github.com/rosterhq/roster/internal/service/sso"
+import (
+	"github.com/rosterhq/roster/internal/service/sso"
+	"github.com/rosterhq/roster/internal/store"
+)
 
 type (
 	// SSOConnection is sso.Connection: a connection with its settings and
@@ -43,7 +46,19 @@ type (
 	SSOSignInChoice = sso.SignInChoice
 	// SSOPreset is sso.Preset.
 	SSOPreset = sso.Preset
+	// SSOConnectionView is sso.ConnectionView: a connection for the admin
+	// API and the CLI.
+	SSOConnectionView = sso.ConnectionView
+	// SSOTraceView is sso.TraceView: a sign-in trace for the admin API and
+	// the CLI.
+	SSOTraceView = sso.TraceView
 )
+
+// SSOView is a connection's view (sso.View).
+func SSOView(c SSOConnection) SSOConnectionView { return sso.View(c) }
+
+// SSOTraceViewOf is a trace's view (sso.TraceViewOf).
+func SSOTraceViewOf(t store.SSOTrace) SSOTraceView { return sso.TraceViewOf(t) }
 
 // AsSSOFailure reports whether err is a refused sign-in (sso.AsFailure).
 func AsSSOFailure(err error) (*SSOFailure, bool) { return sso.AsFailure(err) }

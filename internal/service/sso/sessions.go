@@ -147,3 +147,42 @@ func (s *Service) ChooseSignIn(ctx context.Context, email, slug string) (SignInC
 	c, err := connectionOf(*pick)
 	return SignInChoice{Team: team, Connection: c}, err
 }
+
+// LinkableConnections are the enabled connections of the team with slug
+// that the account may link itself to: the account must be linked to an
+// active member of that team (any other account gets the 404 of a team
+// that doesn't exist). It doesn't apply the team's require-SSO policy:
+// linking is how a member who signs in with a password moves to SSO.
+func (s *Service) LinkableConnections(ctx context.Context, acc store.Account, slug string) (store.Team, []Connection, error) {
+	notFound := domain.NotFound("you are not a member of a team %q", slug)
+	team, err := s.st.TeamBySlug(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return team, nil, notFound
+	}
+	if err != nil {
+		return team, nil, err
+	}
+	u, err := s.st.MemberOfAccount(ctx, team.ID, acc.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Active) {
+		return team, nil, notFound
+	}
+	if err != nil {
+		return team, nil, err
+	}
+	recs, err := s.st.ListSSOConnections(ctx, team.ID)
+	if err != nil {
+		return team, nil, err
+	}
+	var out []Connection
+	for _, r := range recs {
+		if !r.Enabled {
+			continue
+		}
+		c, err := connectionOf(r)
+		if err != nil {
+			return team, nil, err
+		}
+		out = append(out, c)
+	}
+	return team, out, nil
+}

@@ -42,6 +42,7 @@ type Reader interface {
 	Team(ctx context.Context, id string) (store.Team, error)
 	TeamBySlug(ctx context.Context, slug string) (store.Team, error)
 	User(ctx context.Context, teamID, id string) (store.User, error)
+	MemberOfAccount(ctx context.Context, teamID, accountID string) (store.User, error)
 	// QueryAudit finds a member's deactivations since a session opened.
 	QueryAudit(ctx context.Context, teamID string, q store.AuditQuery) ([]store.AuditEvent, error)
 }
