@@ -624,8 +624,10 @@ func TestSSOSettingsRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	conns, _ = f.svc.ListSSOConnections(f.ctx, f.team.Slug)
-	if conns[0].IsDefault || !conns[1].IsDefault {
-		t.Errorf("after making the second default: %v, %v", conns[0].IsDefault, conns[1].IsDefault)
+	for _, c := range conns {
+		if c.IsDefault != (c.ID == dev.ID) {
+			t.Errorf("after making the second default: %s default=%v", c.Name, c.IsDefault)
+		}
 	}
 	// Another team's connection is not found through this team.
 	other, _ := f.svc.CreateTeam(f.ctx, "Globex", "admin@globex.example", ssoCLI)
