@@ -58,6 +58,15 @@ Usage:
   roster schema list             --data-dir DIR --team SLUG [--json]
   roster schema apply            --data-dir DIR --team SLUG --file FILE [--prune] [--json]
                                  (FILE: a JSON array of attributes, as schema list --json prints)
+  roster sso saml create --data-dir DIR --team SLUG (--idp-metadata-file F | --idp-metadata-url URL) [--name N] [--preset okta|entra|onelogin|jumpcloud|google] [--public-url URL] [--json]
+  roster sso oidc create --data-dir DIR --team SLUG --issuer URL --client-id ID --client-secret-file F [--name N] [--public-url URL] [--json]
+  roster sso list        --data-dir DIR --team SLUG [--json]
+  roster sso enable      --data-dir DIR --team SLUG --id ID
+  roster sso disable     --data-dir DIR --team SLUG --id ID
+  roster sso delete      --data-dir DIR --team SLUG --id ID
+  roster sso policy      --data-dir DIR --team SLUG [--require-sso=true|false] [--jit=true|false] [--domains a.example,b.example|none]
+                         [--allow-idp-initiated=ID] [--deny-idp-initiated=ID] [--json]
+  roster sso traces      --data-dir DIR --team SLUG [--limit 50] [--json]
   roster version         [--json]
   roster help [COMMAND]  (or: roster COMMAND --help)
 
@@ -133,6 +142,15 @@ var commands = []cliCommand{
 	{"schema remove-attribute", "withdraws a custom User attribute", out(schemaRemove)},
 	{"schema list", "lists a team's custom User attributes", out(schemaList)},
 	{"schema apply", "declares a team's custom User attributes from a file", out(schemaApply)},
+	// sso.go: a team's single sign-on.
+	{"sso saml", "adds a SAML 2.0 connection to a team (roster sso saml create)", out(ssoSAMLCreate)},
+	{"sso oidc", "adds an OpenID Connect connection to a team (roster sso oidc create)", out(ssoOIDCCreate)},
+	{"sso list", "lists a team's SSO connections and the URLs to give each IdP", out(ssoList)},
+	{"sso enable", "enables an SSO connection", out(ssoToggle("enable"))},
+	{"sso disable", "disables an SSO connection: it refuses every sign-in at once", out(ssoToggle("disable"))},
+	{"sso delete", "deletes an SSO connection and the identities made through it", out(ssoToggle("delete"))},
+	{"sso policy", "shows or sets a team's sign-in policy (require SSO, just-in-time members, domains, IdP-initiated)", out(ssoPolicy)},
+	{"sso traces", "shows a team's sign-in attempts through its IdPs, newest first, with why each failed", out(ssoTraces)},
 	{"version", "prints the version, VCS revision, build time and Go version of this binary", versionCmd},
 }
 
@@ -247,6 +265,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	provDays := fs.Int("provlog-days", 30, "days of provisioning log kept (env ROSTER_PROVLOG_DAYS)")
 	provRows := fs.Int("provlog-rows", 100000, "provisioning log entries kept per team (env ROSTER_PROVLOG_ROWS)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
+	ssoPrivate := fs.Bool("sso-allow-private-networks", false, "let SSO reach IdPs (metadata URLs, OIDC issuers) on private and loopback addresses; off, a team admin can't make Roster fetch from its own network (env ROSTER_SSO_ALLOW_PRIVATE_NETWORKS)")
 	var ops opsFlags // metrics, TLS, backups, shutdown (serve_ops.go)
 	ops.register(fs)
 	if err := parse(fs, args); err != nil {
@@ -284,7 +303,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	api := server.New(service.New(st, log), log, op.config(server.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody, SCIMReadRate: *readRate, SCIMWriteRate: *writeRate,
-		ProvLog: provlog.Config{Days: *provDays, RowsPerTeam: *provRows}, TrustedProxies: trusted}))
+		ProvLog: provlog.Config{Days: *provDays, RowsPerTeam: *provRows}, TrustedProxies: trusted, SSOAllowPrivateNetworks: *ssoPrivate}))
 	defer api.Close() // flushes the provisioning log before the store closes
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

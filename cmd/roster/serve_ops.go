@@ -7,6 +7,7 @@ package main
 // a few points: register, check, setup, config, origin, run.
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -52,6 +53,7 @@ type opsFlags struct {
 	backupEvery     *time.Duration
 	backupKeep      int
 	shutdownTimeout *time.Duration
+	shutdownDelay   *time.Duration
 
 	metricsExplicit bool // --metrics-addr or its env variable was given
 	domains         []string
@@ -70,6 +72,7 @@ func (o *opsFlags) register(fs *flag.FlagSet) {
 	o.backupEvery = durationFlag(fs, "backup-every", 6*time.Hour, "time between scheduled backups (env ROSTER_BACKUP_EVERY)")
 	fs.IntVar(&o.backupKeep, "backup-keep", 7, "scheduled backups kept; older ones are deleted (env ROSTER_BACKUP_KEEP)")
 	o.shutdownTimeout = durationFlag(fs, "shutdown-timeout", 15*time.Second, "on SIGTERM, how long requests in flight may take before their connections are closed (env ROSTER_SHUTDOWN_TIMEOUT)")
+	o.shutdownDelay = durationFlag(fs, "shutdown-delay", 0, "on SIGTERM, how long to go on serving with /healthz/ready answering 503 before refusing new connections, so a load balancer stops sending first; a second SIGTERM cuts it short (env ROSTER_SHUTDOWN_DELAY)")
 }
 
 var domainName = regexp.MustCompile(`^(?i:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.(?i:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?))+$`)
@@ -129,6 +132,9 @@ func (o *opsFlags) check(fs *flag.FlagSet, sf storeFlags, addr string) error {
 	if *o.shutdownTimeout <= 0 {
 		return errors.New("--shutdown-timeout must be positive")
 	}
+	if *o.shutdownDelay < 0 {
+		return errors.New("--shutdown-delay must not be negative")
+	}
 	return nil
 }
 
@@ -148,6 +154,7 @@ type serveOps struct {
 
 	metricsLn, redirectLn net.Listener
 	hup                   chan os.Signal
+	term                  chan os.Signal // SIGTERM and SIGINT: a second one cuts --shutdown-delay short
 }
 
 // setup builds the metrics (the store reports to them), the TLS source,
@@ -159,6 +166,8 @@ func (o *opsFlags) setup(sf storeFlags, st store.Store, log *slog.Logger) (*serv
 	// ends the process (its default).
 	p.hup = make(chan os.Signal, 1)
 	signal.Notify(p.hup, syscall.SIGHUP)
+	p.term = make(chan os.Signal, 2)
+	signal.Notify(p.term, syscall.SIGTERM, os.Interrupt)
 	if ob, ok := st.(store.Observable); ok {
 		ob.SetObserver(p.metrics)
 	}
@@ -284,6 +293,7 @@ func (p *serveOps) close() {
 	}
 	if p.hup != nil {
 		signal.Stop(p.hup)
+		signal.Stop(p.term)
 	}
 }
 
@@ -347,8 +357,33 @@ loop:
 	}
 
 	start := time.Now()
-	p.log.Info("shutting down: finishing the requests in flight", "timeout", p.f.shutdownTimeout.String())
 	api.SetDraining()
+	p.log.Info("shutting down: /healthz/ready answers 503", "delay", p.f.shutdownDelay.String(), "timeout", p.f.shutdownTimeout.String())
+	if d := *p.f.shutdownDelay; d > 0 {
+		t := time.NewTimer(d) // serving on while load balancers notice
+		signals := 0          // the signal that started the shutdown comes here too
+		if failed != nil {
+			signals = 1 // a listener failed: no signal started it
+		}
+	delay:
+		for {
+			select {
+			case <-t.C:
+				break delay
+			case <-p.term:
+				if signals++; signals == 2 {
+					p.log.Info("shutdown: a second signal: not waiting out --shutdown-delay")
+					t.Stop()
+					break delay
+				}
+			case err := <-errc:
+				t.Stop()
+				failed = cmp.Or(failed, err)
+				break delay
+			}
+		}
+	}
+	p.log.Info("shutdown: refusing new connections; finishing the requests in flight")
 	shutCtx, cancel := context.WithTimeout(context.Background(), *p.f.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
