@@ -41,6 +41,7 @@ Usage:
   roster import          --database-url URL [--in FILE]    (into an empty store)
   roster backup          --data-dir DIR --out FILE [--json]   (SQLite, while serve runs)
   roster restore         --in FILE --data-dir NEW-DIR [--json] (into an empty data dir)
+  roster healthcheck     [--url http://127.0.0.1:8080/healthz/ready]   (exit 0 when ready)
   roster team policy     --data-dir DIR --team SLUG [--seat-limit N] [--group-delete-deactivates=true|false] [--json]
   roster group set-roles --data-dir DIR --team SLUG --group ID --roles "Admin,Billing"
   roster invite create   --data-dir DIR --team SLUG --email EMAIL [--role Developer] [--public-url URL] [--json]
@@ -129,6 +130,7 @@ var commands = []cliCommand{
 	{"import", "reads an export into an empty store (creating it if there is none)", out(importCmd)},
 	{"backup", "copies the SQLite store to a file while the server runs, and checks the copy", out(backupCmd)}, // backup.go
 	{"restore", "makes a backup the store of a new, empty data dir, and checks it", out(restoreCmd)},           // backup.go
+	{"healthcheck", "asks a running server's /healthz/ready; exits 0 when it is ready (a container's HEALTHCHECK)", out(healthcheckCmd)},
 	{"group set-roles", "sets the roles a group's members hold", out(groupSetRoles)},
 	{"invite create", "invites an email to a team and prints the invite link once", out(inviteCreate)},
 	{"invite list", "lists a team's pending invites", out(inviteList)}, // accounts.go
