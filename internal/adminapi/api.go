@@ -113,6 +113,7 @@ func (s *API) apiRouteTable() []apiRoute {
 	routes = append(routes, s.apiSCIMRoutes()...)   // api_scim.go
 	routes = append(routes, s.apiLogRoutes()...)    // api_logs.go
 	routes = append(routes, s.apiSSORoutes()...)    // api_sso.go
+	routes = append(routes, s.apiOverviewRoutes()...)
 	return routes
 }
 
@@ -181,6 +182,10 @@ func (s *API) apiAuthenticate(r *http.Request) (service.Caller, error) {
 	if h := strings.TrimSpace(r.Header.Get("Authorization")); h != "" {
 		scheme, tok, _ := strings.Cut(h, " ")
 		tok = strings.TrimSpace(tok)
+		if strings.EqualFold(scheme, "Bearer") && service.BearerMistake(tok) != nil {
+			// "Bearer Bearer rpt_…": the service says so (and logs it).
+			return s.sessions.Token(r, tok)
+		}
 		if !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(tok, service.APITokenPrefix) {
 			return service.Caller{}, service.Unauthorized("the admin API takes a personal API token (Authorization: Bearer %s…) or a session cookie; SCIM keys work only on %s", service.APITokenPrefix, httpx.SCIMPrefix)
 		}
@@ -250,6 +255,11 @@ func toAPIError(err error) *apiError {
 	var se *scim.Error
 	if errors.As(err, &ae) {
 		return ae
+	}
+	if service.IsPasswordChangeRequired(err) {
+		// Its own code, so a script can tell it from other refusals.
+		e, _ := service.AsError(err)
+		return &apiError{Status: http.StatusForbidden, Code: "password_change_required", Message: e.Message, Field: e.Field}
 	}
 	if e, ok := service.AsError(err); ok && e.Kind != service.KindInternal {
 		return &apiError{Status: httpx.Status(e.Kind), Code: apiCodes[e.Kind], Message: e.Message, Field: e.Field, RetryAfter: e.RetryAfter}

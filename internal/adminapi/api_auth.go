@@ -35,7 +35,7 @@ func (s *API) apiOpenAPI(w http.ResponseWriter, r *http.Request, _ *service.Call
 }
 
 func accountJSON(a store.Account) map[string]any {
-	return map[string]any{"id": a.ID, "email": a.Email, "created_at": timeJSON(a.Created)}
+	return map[string]any{"id": a.ID, "email": a.Email, "created_at": timeJSON(a.Created), "must_change_password": a.MustChangePassword}
 }
 
 func teamsJSON(ms []service.Membership) []any {

@@ -364,6 +364,15 @@ func authzRows() []authzRow {
 					}
 				}}
 			}},
+		{name: "overview", method: "GET", route: t + "/overview", need: needAction, act: service.ActTeamView, ok: 200,
+			setup: func(f *authzFixture) authzReq {
+				return authzReq{okCheck: func(t *testing.T, r response) {
+					team, _ := r.Body["team"].(map[string]any)
+					if team["slug"] != f.e.Team.Slug || r.Body["scim"] == nil || r.Body["activity"] == nil {
+						t.Errorf("not team A's whole overview: %.300s", r.Raw)
+					}
+				}}
+			}},
 		{name: "members", method: "GET", route: t + "/members", need: needAction, act: service.ActMembersRead, ok: 200,
 			setup: func(f *authzFixture) authzReq {
 				v := f.victim(dev)

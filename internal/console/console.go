@@ -127,12 +127,20 @@ func (c *Console) routes() map[string]http.Handler {
 		"GET /{$}":      c.account(c.home),
 		"GET /signin":   headers(http.HandlerFunc(c.signinPage)),
 		"POST /signin":  headers(http.HandlerFunc(c.signin)),
-		"POST /signout": c.account(c.signout),
+		"POST /signout": c.ownPassword(c.signout),
 		"GET /invite":   headers(http.HandlerFunc(c.invitePage)),
 		"POST /invite":  headers(http.HandlerFunc(c.acceptInvite)),
 		"GET /teams":    c.account(c.teamList),
 
-		"GET " + t + "/{$}": c.team("", c.teamHome),
+		// Your account (pages_account.go): the password form works for an
+		// account that must change its password; the rest doesn't.
+		"GET /account":                     c.ownPassword(c.accountPage),
+		"POST /account/password":           c.ownPassword(c.changePassword),
+		"POST /account/email":              c.account(c.changeEmail),
+		"POST /account/tokens":             c.account(c.createToken),
+		"POST /account/tokens/{id}/revoke": c.account(c.revokeToken),
+
+		"GET " + t + "/{$}": c.team(service.ActTeamView, c.overviewPage),
 
 		"GET " + t + "/settings/authentication":    c.team(service.ActSCIMManage, c.authPage),
 		"POST " + t + "/settings/scim":             c.team(service.ActSCIMManage, c.setSCIM),
@@ -145,6 +153,9 @@ func (c *Console) routes() map[string]http.Handler {
 		"GET " + t + "/members":                    c.team(service.ActMembersRead, c.membersPage),
 		"GET " + t + "/members/{id}":               c.team(service.ActMembersRead, c.memberPage),
 		"POST " + t + "/members/{id}/remove":       c.team(service.ActMembersManage, c.removeMember),
+		"POST " + t + "/members/{id}/roles":        c.team(service.ActMembersManage, c.setMemberRoles),
+		"GET " + t + "/settings/policies":          c.team(service.ActSCIMManage, c.policiesPage),
+		"POST " + t + "/settings/policies":         c.team(service.ActSCIMManage, c.setPolicies),
 		"GET " + t + "/invites":                    c.team(service.ActInvitesManage, c.invitesPage),
 		"POST " + t + "/invites":                   c.team(service.ActInvitesManage, c.createInvite),
 		"POST " + t + "/invites/{id}/resend":       c.team(service.ActInvitesManage, c.resendInvite),
@@ -194,6 +205,9 @@ type page struct {
 	Flash   string
 	Error   string
 	Data    any
+	// MustChangePassword: the account may only change its password (or
+	// sign out) until it has chosen its own.
+	MustChangePassword bool
 
 	r *http.Request
 }
@@ -216,16 +230,23 @@ type handler func(w http.ResponseWriter, r *http.Request, p *page) error
 
 // account wraps a page that needs a signed-in account.
 func (c *Console) account(h handler) http.Handler {
-	return c.wrap(func(w http.ResponseWriter, r *http.Request, p *page) error { return h(w, r, p) }, "", false)
+	return c.wrap(h, "", false, false)
+}
+
+// ownPassword wraps the pages an account that must change its password
+// may still use: the password form and signing out. Everything else
+// answers the service's refusal, which sends the browser to the form.
+func (c *Console) ownPassword(h handler) http.Handler {
+	return c.wrap(h, "", false, true)
 }
 
 // team wraps a team page: signed in, an active member of {slug}, holding
 // act (when not "").
 func (c *Console) team(act service.Action, h handler) http.Handler {
-	return c.wrap(h, act, true)
+	return c.wrap(h, act, true, false)
 }
 
-func (c *Console) wrap(h handler, act service.Action, inTeam bool) http.Handler {
+func (c *Console) wrap(h handler, act service.Action, inTeam, passwordForm bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setHeaders(w.Header())
 		// Signed-in pages show personal data: never cache them.
@@ -259,7 +280,8 @@ func (c *Console) wrap(h handler, act service.Action, inTeam bool) http.Handler 
 				return
 			}
 		}
-		if p.Teams, err = c.svc.AccountTeams(r.Context(), caller.Account); err != nil {
+		p.MustChangePassword = caller.Account.MustChangePassword
+		if p.Teams, err = c.svc.AccountTeams(r.Context(), caller.Account); err != nil && !(passwordForm && service.IsPasswordChangeRequired(err)) {
 			c.fail(w, r, p, err)
 			return
 		}
@@ -326,8 +348,18 @@ func errorInfo(err error) (int, string) {
 	return http.StatusInternalServerError, ""
 }
 
-// fail renders the error page.
+// fail renders the error page. The one refusal it doesn't render is the
+// service's "choose a new password first": that sends the browser to
+// the password form, and back here once it is done.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, p *page, err error) {
+	if service.IsPasswordChangeRequired(err) {
+		next := r.URL.RequestURI()
+		if r.Method != http.MethodGet {
+			next = "/"
+		}
+		http.Redirect(w, r, "/account?next="+url.QueryEscape(next), http.StatusSeeOther)
+		return
+	}
 	status, msg := errorInfo(err)
 	if status >= 500 {
 		c.log.ErrorContext(r.Context(), "console request failed", "path", r.URL.Path, "err", err.Error())
@@ -379,6 +411,11 @@ var notices = map[string]string{
 	"invite-revoked": "The invite was revoked; its link no longer works.",
 	"group-roles":    "The group's role bindings were saved.",
 	"joined":         "Welcome: you accepted the invite and joined the team.",
+	"member-roles":   "The member's roles were saved.",
+	"policies":       "The team's policies were saved.",
+	"password":       "Your password was changed. Your other sessions were signed out.",
+	"email":          "Your email was changed: sign in with the new one from now on.",
+	"token-revoked":  "The token was revoked. Requests with it are refused from now on.",
 }
 
 func (p *page) notice() {

@@ -185,10 +185,8 @@ func TestSignIn(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/teams/acme/" {
 		t.Fatalf("home: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
-	r = b.get("/teams/acme/")
-	if r.Header.Get("Location") != "/teams/acme/settings/authentication" {
-		t.Fatalf("team home: %q", r.Header.Get("Location"))
-	}
+	// The team's home is its overview.
+	want(t, b.get("/teams/acme/"), 200, "<h1>Acme</h1>", `id="overview-stats"`, "Connect your identity provider")
 	r = b.get("/teams")
 	want(t, r, 200, "Your teams", "Acme", "Super Admin")
 	// The session works on the admin API too: one sign-in system.
@@ -306,22 +304,24 @@ func TestDeveloperIsRefused(t *testing.T) {
 	target := e.addMember("target@acme.example", []string{service.RoleDeveloper}, store.SourceManual)
 	e.addMember("dev@acme.example", []string{service.RoleDeveloper}, store.SourceManual)
 	b := e.signIn("dev@acme.example", pw)
+	// A developer's overview: members and groups, not SCIM or the logs.
 	r := b.get("/teams/acme/")
-	if r.Header.Get("Location") != "/teams/acme/members" {
-		t.Fatalf("developer home: %q", r.Header.Get("Location"))
-	}
+	want(t, r, 200, `id="stat-active"`, `id="stat-groups"`, "team admins also see SCIM")
+	wantNot(t, r, "SCIM provisioning</h2>", "errors-24h", "activity-chart", "Connect your identity provider", "/settings/policies")
 	r = b.get("/teams/acme/members")
 	want(t, r, 200, "target@acme.example")
 	wantNot(t, r, "Invite people", "/settings/authentication", "Provisioning log")
 	r = b.get("/teams/acme/members/" + target.ID)
 	want(t, r, 200, "SCIM attributes", "target@acme.example")
 	wantNot(t, r, "Remove member", "Audit trail")
-	for _, path := range []string{"/teams/acme/settings/authentication", "/teams/acme/invites", "/teams/acme/logs/audit", "/teams/acme/logs/provisioning"} {
+	for _, path := range []string{"/teams/acme/settings/authentication", "/teams/acme/settings/policies", "/teams/acme/invites", "/teams/acme/logs/audit", "/teams/acme/logs/provisioning"} {
 		r = b.get(path)
 		want(t, r, http.StatusForbidden, "you need one of the roles Super Admin, Admin")
 		checkHeaders(t, r)
 	}
 	want(t, b.post("/teams/acme/members/"+target.ID+"/remove", nil), http.StatusForbidden, "members.manage")
+	want(t, b.post("/teams/acme/members/"+target.ID+"/roles", url.Values{"roles": {"Admin"}}), http.StatusForbidden, "members.manage")
+	want(t, b.post("/teams/acme/settings/policies", url.Values{"seat_limit": {"1"}}), http.StatusForbidden)
 	want(t, b.post("/teams/acme/settings/keys", url.Values{"name": {"x"}}), http.StatusForbidden)
 	want(t, b.post("/teams/acme/settings/scim", url.Values{"enabled": {"true"}}), http.StatusForbidden)
 	want(t, b.post("/teams/acme/invites", url.Values{"email": {"x@acme.example"}}), http.StatusForbidden)
@@ -423,11 +423,7 @@ func TestAcceptInvitePage(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/teams/acme/?done=joined" {
 		t.Fatalf("accept: %d %q %s", r.StatusCode, r.Header.Get("Location"), r.body)
 	}
-	r = b.get(r.Header.Get("Location"))
-	if r.StatusCode != http.StatusSeeOther {
-		t.Fatalf("team home: %d", r.StatusCode)
-	}
-	want(t, b.get(r.Header.Get("Location")), 200, "you accepted the invite", "joiner@acme.example")
+	want(t, b.get(r.Header.Get("Location")), 200, "you accepted the invite", "joiner@acme.example", "<h1>Acme</h1>")
 	// The link works once.
 	want(t, e.browser().do("POST", "/invite", url.Values{"token": {ni.Token}, "password": {"long enough pass"}}), http.StatusGone)
 }

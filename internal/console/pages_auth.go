@@ -27,6 +27,51 @@ var funcs = template.FuncMap{
 		}
 		return "—"
 	},
+	// at is a log's time, to the second.
+	"at": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			if !v.IsZero() {
+				return v.UTC().Format("2006-01-02 15:04:05 UTC")
+			}
+		case *time.Time:
+			if v != nil && !v.IsZero() {
+				return v.UTC().Format("2006-01-02 15:04:05 UTC")
+			}
+		}
+		return "—"
+	},
+	"ago": func(now time.Time, t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return ago(now, v)
+		case *time.Time:
+			if v != nil {
+				return ago(now, *v)
+			}
+		}
+		return "never"
+	},
+	"plural": plural,
+	// shortID shows the start of a long id (the whole one is its title).
+	"shortID": func(id string) string {
+		if len(id) > 13 {
+			return id[:8] + "…"
+		}
+		return id
+	},
+	// hasEnabled: some role of the form can be changed.
+	"hasEnabled": func(rs []roleChoice) bool {
+		for _, r := range rs {
+			if !r.Disabled {
+				return true
+			}
+		}
+		return false
+	},
+	"neg":  func(n int) int { return -n },
+	"add2": func(a, b float64) float64 { return a + b },
+	"sub2": func(a, b float64) float64 { return a - b },
 	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"join": strings.Join,
 	"add":  func(a, b int) int { return a + b },
@@ -104,28 +149,20 @@ func (c *Console) signout(w http.ResponseWriter, r *http.Request, p *page) error
 // home sends the account to its team (or the team list when it has several).
 func (c *Console) home(w http.ResponseWriter, r *http.Request, p *page) error {
 	if len(p.Teams) == 1 {
-		http.Redirect(w, r, "/teams/"+url.PathEscape(p.Teams[0].Team.Slug)+"/", http.StatusSeeOther)
+		to := "/teams/" + url.PathEscape(p.Teams[0].Team.Slug) + "/"
+		if done := r.URL.Query().Get("done"); notices[done] != "" {
+			to += "?done=" + url.QueryEscape(done)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
 	}
+	p.notice()
 	return c.teamList(w, r, p)
 }
 
 func (c *Console) teamList(w http.ResponseWriter, r *http.Request, p *page) error {
 	p.Title = "Your teams"
 	return c.render(w, "teams", p)
-}
-
-// teamHome opens the first section the member may see.
-func (c *Console) teamHome(w http.ResponseWriter, r *http.Request, p *page) error {
-	to := p.T() + "/members"
-	if p.Can(string(service.ActSCIMManage)) {
-		to = p.T() + "/settings/authentication"
-	}
-	if done := r.URL.Query().Get("done"); notices[done] != "" {
-		to += "?done=" + url.QueryEscape(done)
-	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
-	return nil
 }
 
 type inviteData struct {

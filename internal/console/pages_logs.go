@@ -15,35 +15,6 @@ import (
 // LogPage is the size of a log page in the console.
 const LogPage = 50
 
-type auditRow struct {
-	E      store.AuditEvent
-	Detail string
-}
-
-func auditRows(events []store.AuditEvent) []auditRow {
-	out := make([]auditRow, 0, len(events))
-	for _, e := range events {
-		out = append(out, auditRow{E: e, Detail: compactDetail(e.Detail)})
-	}
-	return out
-}
-
-// compactDetail shows an event's JSON detail on one readable line.
-func compactDetail(s string) string {
-	if s == "" || s == "null" || s == "{}" {
-		return ""
-	}
-	var b bytes.Buffer
-	if json.Compact(&b, []byte(s)) != nil {
-		return s
-	}
-	out := b.String()
-	if len(out) > 300 {
-		out = out[:300] + "…"
-	}
-	return out
-}
-
 // cursorPager links the first page and the next one of a newest-first,
 // cursor-paged log.
 type cursorPager struct {
@@ -89,7 +60,7 @@ func dayParam(r *http.Request, name string, endOfDay bool) (time.Time, error) {
 
 type auditData struct {
 	Actor, Action, Target, Since, Until string
-	Events                              []auditRow
+	Events                              []service.AuditView
 	Pager                               cursorPager
 	Filtered                            bool
 	// ExportCSV and ExportJSONL download the whole filtered log.
@@ -125,7 +96,10 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, p *page) err
 	if err != nil {
 		return err
 	}
-	d.Events, d.Pager = auditRows(ap.Events), newCursorPager(r, ap.Next)
+	if d.Events, err = c.svc.AuditViews(r.Context(), p.Team.ID, ap.Events); err != nil {
+		return err
+	}
+	d.Pager = newCursorPager(r, ap.Next)
 	exp := r.URL.Query()
 	exp.Del("cursor")
 	exp.Set("format", "csv")
@@ -160,7 +134,7 @@ func (c *Console) auditExport(w http.ResponseWriter, r *http.Request, p *page) e
 
 type provData struct {
 	Status, Method, Path, Resource, Since, Until string
-	Entries                                      []store.ProvisioningEntry
+	Entries                                      []service.ProvisioningView
 	Pager                                        cursorPager
 	Filtered                                     bool
 	Statuses, Methods                            []option
@@ -192,14 +166,17 @@ func (c *Console) provLogPage(w http.ResponseWriter, r *http.Request, p *page) e
 	if err != nil {
 		return err
 	}
-	d.Entries, d.Pager = pp.Entries, newCursorPager(r, pp.Next)
+	if d.Entries, err = c.svc.ProvisioningViews(r.Context(), p.Team.ID, pp.Entries); err != nil {
+		return err
+	}
+	d.Pager = newCursorPager(r, pp.Next)
 	d.Filtered = d.Status != "" || d.Method != "" || d.Path != "" || d.Resource != "" || d.Since != "" || d.Until != ""
 	p.Title, p.Nav, p.Data = "Provisioning log", "provisioning", d
 	return c.render(w, "provlog", p)
 }
 
 type provEntryData struct {
-	E         store.ProvisioningEntry
+	E         service.ProvisioningView
 	Request   string
 	ErrorBody string
 	Back      string
@@ -222,7 +199,11 @@ func (c *Console) provEntryPage(w http.ResponseWriter, r *http.Request, p *page)
 	if err != nil {
 		return err
 	}
-	d := &provEntryData{E: e, Request: pretty(e.RequestBody), ErrorBody: pretty(e.ErrorBody), Back: p.T() + "/logs/provisioning"}
+	views, err := c.svc.ProvisioningViews(r.Context(), p.Team.ID, []store.ProvisioningEntry{e})
+	if err != nil {
+		return err
+	}
+	d := &provEntryData{E: views[0], Request: pretty(e.RequestBody), ErrorBody: pretty(e.ErrorBody), Back: p.T() + "/logs/provisioning"}
 	if e.ResourceID != "" {
 		d.Back += "?resource=" + url.QueryEscape(e.ResourceID)
 	}

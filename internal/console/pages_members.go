@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -117,11 +118,26 @@ func (c *Console) membersPage(w http.ResponseWriter, r *http.Request, p *page) e
 type memberData struct {
 	M      service.MemberView
 	Attrs  string
-	Events []auditRow
+	Events []service.AuditView
 	CanLog bool
+	// Roles is the role form: every role, checked as the member holds it
+	// (or as a refused form asked), and whether the caller may change it.
+	Roles []roleChoice
+}
+
+type roleChoice struct {
+	Role     string
+	Checked  bool
+	Disabled bool // only a Super Admin grants or takes Super Admin
 }
 
 func (c *Console) memberPage(w http.ResponseWriter, r *http.Request, p *page) error {
+	return c.showMember(w, r, p, nil)
+}
+
+// showMember renders a member's page; asked, when set, is the role form
+// a refusal sends back.
+func (c *Console) showMember(w http.ResponseWriter, r *http.Request, p *page, asked []string) error {
 	m, err := c.svc.GetMember(r.Context(), p.Caller, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -135,14 +151,53 @@ func (c *Console) memberPage(w http.ResponseWriter, r *http.Request, p *page) er
 		if err != nil {
 			return err
 		}
-		d.Events = auditRows(ap.Events)
+		if d.Events, err = c.svc.AuditViews(r.Context(), p.Team.ID, ap.Events); err != nil {
+			return err
+		}
+	}
+	held := m.Roles
+	if asked != nil {
+		held = asked
+	}
+	superAdmin := p.HasRole(service.RoleSuperAdmin)
+	for _, role := range service.AllRoles {
+		d.Roles = append(d.Roles, roleChoice{Role: role, Checked: slices.Contains(held, role),
+			// A plain Admin can neither grant Super Admin nor change a
+			// Super Admin's roles: the service refuses; the form says so.
+			Disabled: !superAdmin && (role == service.RoleSuperAdmin || slices.Contains(m.EffectiveRoles, service.RoleSuperAdmin))})
 	}
 	name := m.User.DisplayName
 	if name == "" {
 		name = m.User.UserName
 	}
 	p.Title, p.Nav, p.Data = name, "members", d
+	p.notice()
 	return c.render(w, "member", p)
+}
+
+// setMemberRoles is the member page's role form: the checked roles
+// replace the member's own roles, under the service's role rules.
+func (c *Console) setMemberRoles(w http.ResponseWriter, r *http.Request, p *page) error {
+	if err := r.ParseForm(); err != nil {
+		return service.BadRequest("roles", "the form could not be read")
+	}
+	asked := r.PostForm["roles"]
+	roles := make([]any, 0, len(asked))
+	for _, role := range asked {
+		roles = append(roles, role)
+	}
+	id := r.PathValue("id")
+	if _, err := c.svc.UpdateMember(r.Context(), p.Caller, id, service.MemberPatch{"roles": roles}); err != nil {
+		if e, ok := service.AsError(err); ok && e.Kind == service.KindNotFound {
+			return err
+		}
+		formError(p, err)
+		if asked == nil {
+			asked = []string{}
+		}
+		return c.showMember(w, r, p, asked)
+	}
+	return redirect(w, r, p.T()+"/members/"+url.PathEscape(id), "member-roles")
 }
 
 func (c *Console) removeMember(w http.ResponseWriter, r *http.Request, p *page) error {

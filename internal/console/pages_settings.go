@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -204,6 +205,51 @@ func truncateBody(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+// policiesData is Team settings → Policies: the seat limit and what
+// deleting a group does to its members.
+type policiesData struct {
+	SeatsUsed  int
+	SeatLimit  string // the form's value
+	Deactivate bool
+}
+
+func (c *Console) policiesPage(w http.ResponseWriter, r *http.Request, p *page) error {
+	return c.showPolicies(w, r, p, nil)
+}
+
+func (c *Console) showPolicies(w http.ResponseWriter, r *http.Request, p *page, edit func(*policiesData)) error {
+	used, err := c.svc.SeatsUsed(r.Context(), p.Team.ID)
+	if err != nil {
+		return err
+	}
+	d := &policiesData{SeatsUsed: used, SeatLimit: strconv.Itoa(p.Team.SeatLimit), Deactivate: p.Team.GroupDeleteDeactivates}
+	if edit != nil {
+		edit(d)
+	}
+	p.Title, p.Nav, p.Data = "Policies", "policies", d
+	p.notice()
+	return c.render(w, "policies", p)
+}
+
+func (c *Console) setPolicies(w http.ResponseWriter, r *http.Request, p *page) error {
+	raw := strings.TrimSpace(r.PostFormValue("seat_limit"))
+	deactivate := r.PostFormValue("group_delete") == "deactivate"
+	keep := func(d *policiesData) { d.SeatLimit, d.Deactivate = raw, deactivate }
+	if raw == "" {
+		raw = "0"
+	}
+	limit, err := strconv.Atoi(raw)
+	if err != nil {
+		formError(p, service.BadRequest("seat_limit", "The seat limit is a whole number of seats (0 for no limit), not %q.", raw))
+		return c.showPolicies(w, r, p, keep)
+	}
+	if _, err := c.svc.SetTeamPolicies(r.Context(), p.Team.Slug, &limit, &deactivate, p.Caller.Actor); err != nil {
+		formError(p, err)
+		return c.showPolicies(w, r, p, keep)
+	}
+	return redirect(w, r, p.T()+"/settings/policies", "policies")
 }
 
 var errGuideNotFound = service.NotFound("there is no setup guide for that identity provider: Okta, Microsoft Entra ID, OneLogin and JumpCloud have one")

@@ -102,6 +102,37 @@ func (e *env) seed(n int) []string {
 	return ids
 }
 
+// traffic writes a week of an IdP's requests into the provisioning log
+// (straight into the store, as the log's writer does): office hours
+// busier, a nightly sync, a bad afternoon with errors.
+func (e *env) traffic() {
+	e.t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	var entries []store.ProvisioningEntry
+	for h := 7*24 - 1; h >= 1; h-- {
+		at := now.Truncate(time.Hour).Add(-time.Duration(h) * time.Hour)
+		n := 2
+		switch hr := at.Hour(); {
+		case hr == 2:
+			n = 60 // the nightly import
+		case hr >= 8 && hr <= 18:
+			n = 12 + (hr*7+h)%15
+		}
+		for i := range n {
+			status := 200
+			if h%37 == 0 && i%3 == 0 || (h > 48 && h < 52 && i%2 == 0) {
+				status = 409
+			}
+			entries = append(entries, store.ProvisioningEntry{TeamID: e.team.ID, ID: fmt.Sprintf("seed-%04d-%03d", h, i),
+				At: at.Add(time.Duration(i) * time.Minute % time.Hour), Method: "GET", Path: "/scim/v2/Users", Status: status, KeyName: "okta"})
+		}
+	}
+	if err := e.st.Tx(ctx, func(tx store.Tx) error { return tx.AppendProvisioningLog(ctx, entries) }); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func newBrowser(t *testing.T) context.Context {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium),
@@ -194,6 +225,10 @@ func TestAdminConnectsOkta(t *testing.T) {
 		chromedp.SendKeys(`#email`, e.admin, chromedp.ByQuery),
 		chromedp.SendKeys(`#password`, e.pass, chromedp.ByQuery),
 		chromedp.Submit(`#password`, chromedp.ByQuery),
+		// The team's home: its overview, with what to do next.
+		chromedp.WaitVisible(`#overview-stats`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.next-steps`, chromedp.ByQuery),
+		chromedp.Navigate(e.url+"/teams/acme/settings/authentication"),
 		chromedp.WaitVisible(`#scim-toggle`, chromedp.ByQuery))
 
 	// Turn on SCIM.
@@ -319,11 +354,36 @@ func TestAdminConnectsOkta(t *testing.T) {
 		t.Fatalf("search summary %q", summary)
 	}
 
+	// The overview, once the IdP has a week of traffic behind it and uses
+	// a new key.
+	e.traffic()
+	nk, err := e.svc.CreateKey(context.Background(), "acme", "okta-2026", nil, service.Actor{Kind: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := scim(t, e, "GET", "/Users?startIndex=1&count=2", nk.Token, ""); st != 200 {
+		t.Fatalf("the new key: %d", st)
+	}
+	if err := e.api.ProvisioningLog().Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var desc string
+	run(t, ctx, "overview",
+		chromedp.Navigate(e.url+"/teams/acme/"),
+		chromedp.WaitVisible(`#activity-chart`, chromedp.ByQuery),
+		chromedp.TextContent(`#chart-desc`, &desc, chromedp.ByQuery))
+	if !strings.Contains(desc, "requests and") || strings.HasPrefix(desc, "0 requests") {
+		t.Fatalf("chart description %q", desc)
+	}
+	shot(t, ctx, "overview")
+
 	// The remaining pages, for the screenshots and a smoke check.
 	for _, pg := range []struct{ path, wait, name string }{
 		{"/teams/acme/groups", "table", "groups"},
 		{"/teams/acme/logs/audit", "table", "audit-log"},
 		{"/teams/acme/settings/guides/okta", ".steps", "guide-okta"},
+		{"/teams/acme/settings/policies", "#save-policies", "policies"},
+		{"/account", "#tokens-h", "account"},
 	} {
 		run(t, ctx, pg.name, chromedp.Navigate(e.url+pg.path), chromedp.WaitVisible(pg.wait, chromedp.ByQuery))
 		shot(t, ctx, pg.name)
@@ -335,4 +395,53 @@ func TestAdminConnectsOkta(t *testing.T) {
 	if !loaded {
 		t.Fatal("htmx 2 did not load")
 	}
+}
+
+// TestFirstSignIn: the admin signs in with the one-time password `roster
+// team create` printed, is sent to choose their own password (the team's
+// pages wait), then lands on the team's overview, which says what to do
+// to connect the IdP.
+func TestFirstSignIn(t *testing.T) {
+	needChromium(t)
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := testserver.Start(t, st, testserver.Options{})
+	_, once := testserver.NewTeamWithOneTimeAdmin(t, ts.Svc, "Acme", "owner@acme.example")
+	ctx := newBrowser(t)
+	var title, next string
+	run(t, ctx, "sign in with the one-time password",
+		chromedp.Navigate(ts.URL+"/teams/acme/members"),
+		chromedp.WaitVisible(`#email`, chromedp.ByQuery),
+		chromedp.SendKeys(`#email`, "owner@acme.example", chromedp.ByQuery),
+		chromedp.SendKeys(`#password`, once, chromedp.ByQuery),
+		chromedp.Submit(`#password`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#must-change`, chromedp.ByQuery),
+		chromedp.Title(&title),
+		chromedp.Value(`input[name="next"]`, &next, chromedp.ByQuery))
+	if !strings.HasPrefix(title, "Choose your password") || next != "/teams/acme/members" {
+		t.Fatalf("title %q, next %q", title, next)
+	}
+	shot(t, ctx, "first-sign-in")
+	var flash string
+	run(t, ctx, "choose a password",
+		chromedp.SendKeys(`#current-password`, once, chromedp.ByQuery),
+		chromedp.SendKeys(`#new-password`, "a password of my own", chromedp.ByQuery),
+		chromedp.SendKeys(`#confirm-password`, "a password of my own", chromedp.ByQuery),
+		chromedp.Click(`#change-password`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#members-results`, chromedp.ByQuery),
+		chromedp.Text(`.notice.ok`, &flash, chromedp.ByQuery))
+	if !strings.Contains(flash, "Your password was changed") {
+		t.Fatalf("notice %q", flash)
+	}
+	var steps string
+	run(t, ctx, "overview",
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(`.next-steps`, chromedp.ByQuery),
+		chromedp.Text(`.next-steps`, &steps, chromedp.ByQuery))
+	if !strings.Contains(steps, "Turn SCIM provisioning on") || !strings.Contains(steps, "Generate a SCIM API key") {
+		t.Fatalf("next steps %q", steps)
+	}
+	shot(t, ctx, "overview-new-team")
 }

@@ -14,12 +14,12 @@ import (
 // records its use (at most once a minute per token, off the error path).
 func (s *Service) AuthenticateAPIToken(ctx context.Context, token, ip string) (store.Account, store.APIToken, error) {
 	if err := domain.BearerMistake(token); err != nil {
-		s.env.AuthFailures.Note(s.env.Log(), "personal API token", ip, "\"Bearer\" twice in the Authorization header", s.env.Now())
+		s.env.AuthFailures.Note(ctx, s.env.Log(), "personal API token", ip, "\"Bearer\" twice in the Authorization header", s.env.Now())
 		return store.Account{}, store.APIToken{}, err
 	}
 	t, err := s.st.APITokenByHash(ctx, domain.HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
-		s.env.AuthFailures.Note(s.env.Log(), "personal API token", ip, "no token matches", s.env.Now())
+		s.env.AuthFailures.Note(ctx, s.env.Log(), "personal API token", ip, "no token matches", s.env.Now())
 		return store.Account{}, t, domain.Unauthorized("unknown API token")
 	}
 	if err != nil {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -83,8 +84,9 @@ func NewAuthFailures() *AuthFailures {
 }
 
 // Note records one failure: what was refused (e.g. "SCIM API key"), from
-// which address, why, and when; log gets the line when one is due.
-func (f *AuthFailures) Note(log *slog.Logger, what, ip, reason string, now time.Time) {
+// which address, why, and when; log gets the line when one is due (with
+// the request's context, so it carries its request id).
+func (f *AuthFailures) Note(ctx context.Context, log *slog.Logger, what, ip, reason string, now time.Time) {
 	if f == nil || log == nil {
 		return
 	}
@@ -116,7 +118,7 @@ func (f *AuthFailures) Note(log *slog.Logger, what, ip, reason string, now time.
 	if shared {
 		attrs = append(attrs, "note", fmt.Sprintf("more than %d addresses failed recently: addresses beyond them share this line", f.MaxAddrs))
 	}
-	log.Warn("unknown credentials refused", attrs...)
+	log.WarnContext(ctx, "unknown credentials refused", attrs...)
 }
 
 // sweep forgets addresses whose last line is over Every old and that

@@ -33,7 +33,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (domain.Pr
 		if k, team, kerr := s.st.KeyWithTeam(ctx, domain.HashToken(strings.TrimSpace(inner))); kerr == nil {
 			return domain.Principal{Team: team, Key: k}, err
 		}
-		s.env.AuthFailures.Note(s.env.Log(), "SCIM API key", ip, "\"Bearer\" twice in the Authorization header", s.env.Now())
+		s.env.AuthFailures.Note(ctx, s.env.Log(), "SCIM API key", ip, "\"Bearer\" twice in the Authorization header", s.env.Now())
 		return domain.Principal{}, err
 	}
 	hash := domain.HashToken(token)
@@ -43,7 +43,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (domain.Pr
 	k, team, err := s.st.KeyWithTeam(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		// No team's log can show it: the server log does, by address.
-		s.env.AuthFailures.Note(s.env.Log(), "SCIM API key", ip, "no key matches the bearer token", s.env.Now())
+		s.env.AuthFailures.Note(ctx, s.env.Log(), "SCIM API key", ip, "no key matches the bearer token", s.env.Now())
 		return domain.Principal{}, unauthorized("invalid SCIM API key: no active key matches the bearer token")
 	}
 	if err != nil {
