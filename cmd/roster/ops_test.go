@@ -638,3 +638,51 @@ func TestServeRefusesBadOperationsFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestServeACMEWiring: with --acme-domain, serve starts without asking
+// the CA (certificates come on the first handshake), prints the domain's
+// https URL, keeps its ACME cache in the data dir (private), and refuses
+// a handshake for any other name without contacting the CA. (Getting a
+// certificate needs a CA that can reach this machine: not tested here.)
+func TestServeACMEWiring(t *testing.T) {
+	var asked atomic.Int64
+	ca := httpTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, "no CA here", http.StatusServiceUnavailable)
+	}))
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	p := startProc(t, nil, "--data-dir", dir, "--addr", addr, "--metrics-addr", "off",
+		"--acme-domain", "roster.example.test", "--acme-email", "ops@example.test", "--acme-directory", ca+"/directory")
+	if out := p.stdout.String(); !strings.Contains(out, "SCIM base URL: https://roster.example.test:"+port+"/scim/v2") {
+		t.Fatalf("banner:\n%s", out)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "acme")); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("ACME cache dir: %v %v", fi, err)
+	}
+	conn, err := tls.Dial("tcp", addr, &tls.Config{ServerName: "elsewhere.example.test", InsecureSkipVerify: true})
+	if err == nil {
+		conn.Close()
+		t.Fatal("a handshake for another name succeeded")
+	}
+	if n := asked.Load(); n != 0 {
+		t.Fatalf("the CA was asked %d times for a name not in --acme-domain", n)
+	}
+	if err := p.stop(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+}
+
+// httpTestServer serves h on a loopback port until the test ends.
+func httpTestServer(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
