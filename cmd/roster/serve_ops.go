@@ -153,6 +153,7 @@ type serveOps struct {
 	acme      *autocert.Manager    // --acme-domain
 
 	metricsLn, redirectLn net.Listener
+	drains                []namedDrain // onShutdown's, in order
 	hup                   chan os.Signal
 	term                  chan os.Signal // SIGTERM and SIGINT: a second one cuts --shutdown-delay short
 }
@@ -284,6 +285,19 @@ func (p *serveOps) origin(origin, publicURL string, listen net.Addr) string {
 	return "https://" + strings.TrimPrefix(origin, "http://")
 }
 
+type namedDrain struct {
+	name string
+	fn   func(context.Context) error
+}
+
+// onShutdown registers a background worker's drain (the event delivery
+// worker, say): on SIGTERM, once the requests in flight have finished and
+// before the provisioning log is flushed and SQLite checkpointed, fn runs
+// (in the order registered) with the shutdown's deadline.
+func (p *serveOps) onShutdown(name string, fn func(context.Context) error) {
+	p.drains = append(p.drains, namedDrain{name, fn})
+}
+
 // close closes the auxiliary listeners (setup's, when serve stops early).
 func (p *serveOps) close() {
 	for _, ln := range []net.Listener{p.metricsLn, p.redirectLn} {
@@ -303,7 +317,8 @@ func (p *serveOps) close() {
 // flight finish (for at most --shutdown-timeout), the redirect listener
 // and backups stop, the provisioning log is flushed, SQLite's WAL is
 // checkpointed into the database file, and /metrics stops last. It
-// returns nil after a shutdown, so the process exits 0.
+// returns nil after a shutdown, so the process exits 0. Workers that
+// registered with onShutdown drain after the requests, before the log.
 func (p *serveOps) run(ctx context.Context, srv *http.Server, ln net.Listener, api *server.Server) error {
 	defer p.close()
 	errc := make(chan error, 3)
@@ -395,6 +410,13 @@ loop:
 	}
 	stopBackups()
 	backups.Wait()
+	for _, d := range p.drains {
+		if err := d.fn(shutCtx); err != nil {
+			p.log.Error("shutdown: "+d.name, "err", err)
+		} else {
+			p.log.Info("shutdown: " + d.name + " drained")
+		}
+	}
 	prov := api.ProvisioningLog()
 	if err := api.Close(); err != nil {
 		p.log.Error("shutdown: provisioning log", "err", err)

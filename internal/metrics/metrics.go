@@ -50,6 +50,8 @@ type Metrics struct {
 
 	backups      *prometheus.CounterVec
 	backupLastOK prometheus.Gauge
+
+	webhookDeliveries *prometheus.CounterVec
 }
 
 // Outcomes of a SCIM operation, from its HTTP status.
@@ -123,6 +125,10 @@ func New(cfg Config) *Metrics {
 		Name: "roster_backup_last_success_timestamp_seconds",
 		Help: "When the last scheduled backup was written and checked, as Unix time (0: none since start).",
 	})
+	m.webhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "roster_webhook_deliveries_total",
+		Help: "Webhook delivery attempts, by outcome: delivered, failed (to be retried), given_up, disabled (the endpoint was disabled).",
+	}, []string{"outcome"})
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "roster_build_info",
 		Help: "The running build (always 1): module version, VCS revision and Go version.",
@@ -139,6 +145,7 @@ func New(cfg Config) *Metrics {
 	f(m.groupCommit)
 	f(m.backups)
 	f(m.backupLastOK)
+	f(m.webhookDeliveries)
 	f(build)
 	if cfg.PerTeam {
 		m.scimTeamOps = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -347,4 +354,37 @@ func (m *Metrics) WatchCertificate(notAfter func() time.Time) {
 	}
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_tls_certificate_expiry_timestamp_seconds",
 		Help: "When the TLS certificate of --tls-cert expires, as Unix time."}, func() float64 { return float64(notAfter().Unix()) }))
+}
+
+// Webhook delivery outcomes (roster_webhook_deliveries_total).
+const (
+	WebhookDelivered = "delivered"
+	WebhookFailed    = "failed"   // this attempt failed; the delivery will be retried
+	WebhookGivenUp   = "given_up" // the last attempt failed
+	WebhookDisabled  = "disabled" // the endpoint failed for too long and was disabled
+)
+
+// WebhookDelivery counts one webhook delivery attempt by its outcome
+// (the event delivery worker reports here; docs/operations.md's alert on
+// disabled endpoints reads it).
+func (m *Metrics) WebhookDelivery(outcome string) {
+	if m == nil {
+		return
+	}
+	m.webhookDeliveries.WithLabelValues(outcome).Inc()
+}
+
+// WatchEventQueue exports the event delivery's backlog: events committed
+// and not yet delivered to every endpoint (roster_event_queue_depth), and
+// deliveries dropped (roster_event_queue_dropped_total). Call it once.
+func (m *Metrics) WatchEventQueue(depth func() int, dropped func() int64) {
+	if m == nil {
+		return
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_event_queue_depth",
+			Help: "Events committed and not yet delivered to every webhook endpoint."}, func() float64 { return float64(depth()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_event_queue_dropped_total",
+			Help: "Event deliveries dropped since start."}, func() float64 { return float64(dropped()) }),
+	)
 }

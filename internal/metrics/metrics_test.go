@@ -65,6 +65,8 @@ func TestNilMetricsCountNothing(t *testing.T) {
 	m.WatchProvisioningLog(Queue{})
 	m.WatchDB(nil, "x")
 	m.WatchCertificate(time.Now)
+	m.WebhookDelivery(WebhookDelivered)
+	m.WatchEventQueue(nil, nil)
 }
 
 // TestWhatIsCounted: each method moves its series by one, labelled as
@@ -85,6 +87,9 @@ func TestWhatIsCounted(t *testing.T) {
 	m.Backup(false, time.Now())
 	m.WatchProvisioningLog(Queue{Depth: func() int { return 7 }, Capacity: 10000, Dropped: func() int64 { return 3 }, Written: func() int64 { return 42 }})
 	m.WatchCertificate(func() time.Time { return time.Unix(1800000000, 0) })
+	m.WebhookDelivery(WebhookFailed)
+	m.WebhookDelivery(WebhookDisabled)
+	m.WatchEventQueue(func() int { return 12 }, func() int64 { return 1 })
 	out := scrape(t, m)
 	bi := buildinfo.Get()
 	for _, want := range []string{
@@ -110,6 +115,10 @@ func TestWhatIsCounted(t *testing.T) {
 		`roster_tls_certificate_expiry_timestamp_seconds 1.8e+09`,
 		`roster_build_info{go_version="` + bi.GoVersion + `",revision="` + bi.Revision + `",version="` + bi.Version + `"} 1`,
 		`roster_http_in_flight_requests 0`,
+		`roster_webhook_deliveries_total{outcome="failed"} 1`,
+		`roster_webhook_deliveries_total{outcome="disabled"} 1`,
+		`roster_event_queue_depth 12`,
+		`roster_event_queue_dropped_total 1`,
 		"go_goroutines ",
 		"process_start_time_seconds ",
 	} {
