@@ -100,30 +100,17 @@ func (f *storeFlags) where() string {
 }
 
 // cliFlag is the store flag to repeat in a suggested command, so it acts
-// on the same store. A database URL that holds a password is never
-// printed: the suggestion reads it from ROSTER_DATABASE_URL instead.
+// on the same store. The database URL may hold a password (in the URL,
+// its query, or a key=value DSN), so it is never printed: the suggestion
+// reads it from ROSTER_DATABASE_URL.
 func (f *storeFlags) cliFlag() string {
 	if f.databaseURL != "" {
-		if hasPassword(f.databaseURL) {
-			return `--database-url "$ROSTER_DATABASE_URL"`
-		}
-		return "--database-url " + shellQuote(f.databaseURL)
+		return `--database-url "$ROSTER_DATABASE_URL"`
 	}
 	return "--data-dir " + shellQuote(f.dataDir)
 }
 
 var dsnPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
-
-// hasPassword says whether a PostgreSQL URL (or key=value DSN) holds a
-// password.
-func hasPassword(dsn string) bool {
-	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
-		_, set := u.User.Password()
-		q := u.Query()
-		return set || q.Has("password")
-	}
-	return dsnPassword.MatchString(dsn)
-}
 
 // redactURL is a PostgreSQL URL (or key=value DSN) fit to print: without
 // its password.
