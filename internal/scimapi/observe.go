@@ -25,6 +25,8 @@ func operation(pattern string) (resource, op string) {
 	switch {
 	case resource == "Bulk":
 		return resource, "bulk"
+	case resource == ".search": // POST /.search, across resource types
+		return "all", "search"
 	case sub == ".search":
 		return resource, "search"
 	case method == http.MethodGet && (sub == "" || sub == "{$}"):
