@@ -208,6 +208,7 @@ type Reader interface {
 	AccountReader // accounts.go
 	LogReader     // logs.go
 	SSOReader     // sso.go
+	EventReader   // events.go
 
 	TeamBySlug(ctx context.Context, slug string) (Team, error)
 	Team(ctx context.Context, id string) (Team, error)
@@ -259,6 +260,7 @@ type Tx interface {
 	AccountTx // accounts.go
 	LogTx     // logs.go
 	SSOTx     // sso.go
+	EventTx   // events.go
 
 	CreateTeam(ctx context.Context, t Team) error
 	SetSCIMEnabled(ctx context.Context, teamID string, on bool) error

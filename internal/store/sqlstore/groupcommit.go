@@ -47,7 +47,8 @@ type txReq struct {
 
 type txResult struct {
 	err      error
-	panicked any // a panic of fn, re-raised on the caller's goroutine
+	panicked any      // a panic of fn, re-raised on the caller's goroutine
+	teams    []string // that got events, told after the commit (events.go)
 }
 
 type groupCommitter struct {
@@ -218,6 +219,11 @@ func (g *groupCommitter) runBatch(batch []*txReq) {
 	if o := s.obs(); o != nil {
 		o.ObserveGroupCommit(live)
 	}
+	for _, res := range results {
+		if res.err == nil && res.panicked == nil {
+			s.notifyEvents(res.teams)
+		}
+	}
 	finish(nil)
 }
 
@@ -231,5 +237,12 @@ func (g *groupCommitter) call(tx *sql.Tx, fn func(store.Tx) error, noCancel bool
 			res = txResult{panicked: fmt.Sprintf("%v\n\n(in a write transaction:)\n%s", v, debug.Stack())}
 		}
 	}()
-	return txResult{err: fn(&txStore{reader: reader{q: tx, d: g.s.d, lock: g.s.d.RowLock, stmts: g.s.stmts, tx: tx, noCancel: noCancel}})}
+	t := &txStore{reader: reader{q: tx, d: g.s.d, lock: g.s.d.RowLock, stmts: g.s.stmts, tx: tx, noCancel: noCancel}}
+	if err := fn(t); err != nil {
+		return txResult{err: err}
+	}
+	// The events are numbered last, inside the function's savepoint: a
+	// failure rolls the numbers back with the change (events.go).
+	teams, err := t.flushEvents(context.Background())
+	return txResult{err: err, teams: teams}
 }

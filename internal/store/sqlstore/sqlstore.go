@@ -34,6 +34,10 @@ type Store struct {
 	// readiness checks (observe.go).
 	observer atomic.Pointer[observerBox]
 	checks   []func(context.Context) error
+	// eventListeners hear which teams got events, after each commit
+	// (events.go).
+	eventMu        sync.Mutex
+	eventListeners []func(teamIDs []string)
 }
 
 // New wraps an open database. Call Migrate before use.
@@ -137,9 +141,20 @@ func (s *Store) tx(ctx context.Context, fn func(store.Tx) error) error {
 		return s.commits.run(ctx, fn)
 	}
 	run := func() error {
-		return s.rawTx(ctx, func(tx *sql.Tx) error {
-			return fn(&txStore{reader: reader{q: tx, d: s.d, lock: s.d.RowLock, stmts: s.stmts, tx: tx}})
+		var teams []string // that got events (events.go)
+		err := s.rawTx(ctx, func(tx *sql.Tx) error {
+			t := &txStore{reader: reader{q: tx, d: s.d, lock: s.d.RowLock, stmts: s.stmts, tx: tx}}
+			if err := fn(t); err != nil {
+				return err
+			}
+			var err error
+			teams, err = t.flushEvents(ctx) // numbered last: events.go
+			return err
 		})
+		if err == nil {
+			s.notifyEvents(teams)
+		}
+		return err
 	}
 	if s.d.Retryable == nil {
 		return run()
@@ -815,6 +830,9 @@ type txStore struct {
 	// columns and email rows that changed: rewriting an unchanged indexed
 	// column still rewrites its index entries.
 	seen map[[2]string]store.User
+	// events are the transaction's events, numbered and written when its
+	// function returns (events.go).
+	events []store.Event
 }
 
 // User reads a user and remembers it for UpdateUser.

@@ -49,6 +49,13 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"InviteLinks", testInviteLinks},                   // accounts.go
 		{"AccountLinks", testAccountLinks},                 // accounts.go
 		{"ConcurrentWrites", testConcurrentWrites},
+		// events.go:
+		{"Events", testEvents},
+		{"EventOrder", testEventOrder},
+		{"MembershipChanges", testMembershipChanges},
+		{"Webhooks", testWebhooks},
+		{"DeprovisionGuard", testDeprovisionGuard},
+		{"EventReadsInsideTx", testEventReadsInsideTx},
 		{"TeamSettings", testTeamSettings},   // contract.go
 		{"Seats", testSeats},                 // contract.go
 		{"GroupQueries", testGroupQueries},   // contract.go

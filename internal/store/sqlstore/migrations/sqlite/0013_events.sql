@@ -1,0 +1,121 @@
+-- The event stream (docs/events.md): every change to a team's members,
+-- groups, memberships, roles, keys and SSO connections as an ordered
+-- event, written in the transaction that makes the change (the outbox),
+-- pulled with a cursor or pushed to the team's webhooks; and the guard
+-- against mass deprovisioning.
+
+-- The outbox. seq is the team's sequence number: assigned at the end of
+-- the writing transaction from event_counters, so numbers follow commit
+-- order with no gaps (sqlstore/events.go).
+CREATE TABLE events (
+    team_id     TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    id          TEXT NOT NULL,
+    team_slug   TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    actor       TEXT NOT NULL, -- JSON
+    data        TEXT NOT NULL, -- JSON
+    PRIMARY KEY (team_id, seq)
+);
+CREATE UNIQUE INDEX events_id ON events (id);
+
+-- One row per team that has events: the last number handed out, and the
+-- last one pruned (a cursor before it has lost events: 410).
+CREATE TABLE event_counters (
+    team_id        TEXT NOT NULL PRIMARY KEY,
+    last_seq       INTEGER NOT NULL,
+    pruned_through INTEGER NOT NULL DEFAULT 0
+);
+
+-- A team's webhook endpoints, with their delivery state: acked_seq is the
+-- last event delivered or given up on; attempts and next_attempt are for
+-- the item after it (a replayed event first, when one is queued); the
+-- lease says which replica delivers for the endpoint until when.
+CREATE TABLE webhook_endpoints (
+    team_id          TEXT NOT NULL,
+    id               TEXT NOT NULL,
+    url              TEXT NOT NULL,
+    description      TEXT NOT NULL DEFAULT '',
+    types            TEXT NOT NULL DEFAULT '', -- comma-separated patterns; '' for all
+    secret           TEXT NOT NULL,
+    old_secret       TEXT NOT NULL DEFAULT '',
+    old_secret_until TEXT,
+    enabled          INTEGER NOT NULL DEFAULT 1,
+    disabled_reason  TEXT NOT NULL DEFAULT '',
+    disabled_at      TEXT,
+    created          TEXT NOT NULL,
+    created_by       TEXT NOT NULL DEFAULT '',
+    acked_seq        INTEGER NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt     TEXT NOT NULL,
+    failing_since    TEXT,
+    lease_owner      TEXT NOT NULL DEFAULT '',
+    lease_until      TEXT,
+    PRIMARY KEY (team_id, id)
+);
+CREATE UNIQUE INDEX webhook_endpoints_id ON webhook_endpoints (id);
+CREATE INDEX webhook_endpoints_due ON webhook_endpoints (enabled, next_attempt);
+
+-- Events queued for one more delivery to one endpoint (a replay of one
+-- event), delivered before the endpoint's stream goes on.
+CREATE TABLE webhook_replays (
+    endpoint_id TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    team_id     TEXT NOT NULL,
+    requested   TEXT NOT NULL,
+    PRIMARY KEY (endpoint_id, seq)
+);
+
+-- The delivery log: every attempt, with its answer.
+CREATE TABLE webhook_deliveries (
+    team_id     TEXT NOT NULL,
+    endpoint_id TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    attempt     INTEGER NOT NULL,
+    at          TEXT NOT NULL,
+    status      INTEGER NOT NULL, -- the HTTP status; 0 when there was none
+    latency_ms  INTEGER NOT NULL,
+    outcome     TEXT NOT NULL, -- delivered, failed, gave_up
+    error       TEXT NOT NULL DEFAULT '',
+    response    TEXT NOT NULL DEFAULT '', -- the start of the answer's body
+    replay      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (endpoint_id, id)
+);
+CREATE INDEX webhook_deliveries_at ON webhook_deliveries (endpoint_id, at);
+
+-- The guard against mass deprovisioning, per team (no row: the defaults,
+-- on): more than percent of the members, and at least min_count of them,
+-- deactivated or deleted by the IdP within window_seconds pauses further
+-- deprovisioning until an admin confirms or rejects the held changes.
+CREATE TABLE deprovision_guards (
+    team_id        TEXT NOT NULL PRIMARY KEY,
+    enabled        INTEGER NOT NULL DEFAULT 1,
+    percent        INTEGER NOT NULL DEFAULT 20,
+    min_count      INTEGER NOT NULL DEFAULT 10,
+    window_seconds INTEGER NOT NULL DEFAULT 600,
+    paused_at      TEXT,
+    paused_reason  TEXT NOT NULL DEFAULT '',
+    updated        TEXT NOT NULL
+);
+
+-- The deprovisionings the IdP made, for the guard's window.
+CREATE TABLE deprovision_marks (
+    team_id TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (team_id, at, user_id)
+);
+
+-- The deprovisionings held while the guard is paused.
+CREATE TABLE deprovision_holds (
+    team_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    op      TEXT NOT NULL, -- deactivate or delete
+    at      TEXT NOT NULL,
+    actor   TEXT NOT NULL DEFAULT '',
+    key_id  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (team_id, user_id)
+);
