@@ -114,18 +114,17 @@ func (c *Console) ssoCreate(w http.ResponseWriter, r *http.Request, p *page) err
 	for _, k := range []string{"type", "name", "preset", "idp_metadata", "idp_metadata_url", "issuer", "client_id"} {
 		form[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
-	var conn service.SSOConnection
 	switch form["type"] {
 	case store.SSOOIDC:
 		if err = tools.OIDC.Discover(ctx, form["issuer"]); err == nil {
-			conn, err = c.svc.CreateOIDCConnection(ctx, p.Team.Slug, service.OIDCInput{Name: form["name"], SPBaseURL: tools.Origin(r),
+			_, err = c.svc.CreateOIDCConnection(ctx, p.Team.Slug, service.OIDCInput{Name: form["name"], SPBaseURL: tools.Origin(r),
 				Issuer: form["issuer"], ClientID: form["client_id"], ClientSecret: r.PostFormValue("client_secret"),
 				TrustEmail: r.PostFormValue("trust_email") == "true"}, p.Caller.Actor)
 		}
 	default:
 		var idp service.SAMLIdP
 		if idp, err = tools.LoadMetadata(ctx, []byte(form["idp_metadata"]), form["idp_metadata_url"]); err == nil {
-			conn, err = c.svc.CreateSAMLConnection(ctx, p.Team.Slug, service.SAMLInput{Name: form["name"], SPBaseURL: tools.Origin(r),
+			_, err = c.svc.CreateSAMLConnection(ctx, p.Team.Slug, service.SAMLInput{Name: form["name"], SPBaseURL: tools.Origin(r),
 				IdP: idp, Preset: form["preset"]}, p.Caller.Actor)
 		}
 	}
@@ -133,7 +132,7 @@ func (c *Console) ssoCreate(w http.ResponseWriter, r *http.Request, p *page) err
 		formError(p, err)
 		return c.showSSO(w, r, p, func(d *ssoData) { d.Form = form })
 	}
-	return redirect(w, r, p.T()+"/settings/sso#conn-"+conn.ID, "sso-created")
+	return redirect(w, r, p.T()+"/settings/sso", "sso-created")
 }
 
 // ssoUpdate applies one action to a connection: enable, disable, make
@@ -178,7 +177,7 @@ func (c *Console) ssoUpdate(w http.ResponseWriter, r *http.Request, p *page) err
 		formError(p, err)
 		return c.showSSO(w, r, p, nil)
 	}
-	return redirect(w, r, p.T()+"/settings/sso#conn-"+id, done)
+	return redirect(w, r, p.T()+"/settings/sso", done)
 }
 
 func (c *Console) ssoPolicy(w http.ResponseWriter, r *http.Request, p *page) error {
@@ -191,7 +190,7 @@ func (c *Console) ssoPolicy(w http.ResponseWriter, r *http.Request, p *page) err
 		formError(p, err)
 		return c.showSSO(w, r, p, func(d *ssoData) { d.Domains = r.PostFormValue("domains") })
 	}
-	return redirect(w, r, p.T()+"/settings/sso#policy", "sso-policy")
+	return redirect(w, r, p.T()+"/settings/sso", "sso-policy")
 }
 
 type ssoGuideData struct {

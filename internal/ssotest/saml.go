@@ -88,13 +88,22 @@ type SAMLIdP struct {
 // /sso (HTTP-Redirect or POST AuthnRequests), IdP-initiated sign-in at
 // /start?sp=ENTITY_ID. Whoever SignInAs names is signed in without a
 // login form.
-func NewSAMLIdP(t testing.TB) *SAMLIdP {
+func NewSAMLIdP(t testing.TB) *SAMLIdP { return NewSAMLIdPOn(t, "") }
+
+// NewSAMLIdPOn is NewSAMLIdP reached by another host name than
+// 127.0.0.1 ("localhost"), so that a browser sees its pages on another
+// site than a Roster on 127.0.0.1: its form's POST to the ACS is then
+// cross-site, as from a real IdP.
+func NewSAMLIdPOn(t testing.TB, host string) *SAMLIdP {
 	t.Helper()
 	i := &SAMLIdP{t: t, Keys: NewKeyPair(t, "test-idp"), sps: map[string]*saml.EntityDescriptor{}}
 	mux := http.NewServeMux()
 	i.srv = httptest.NewServer(mux)
 	t.Cleanup(i.srv.Close)
 	i.URL = i.srv.URL
+	if host != "" {
+		i.URL = strings.Replace(i.URL, "127.0.0.1", host, 1)
+	}
 	base, _ := url.Parse(i.URL)
 	i.IDP = &saml.IdentityProvider{
 		Key:                     i.Keys.Key,
