@@ -38,6 +38,7 @@ type Reader interface {
 // Tx is what accounts read and write inside a transaction.
 type Tx interface {
 	domain.AuditWriter
+	domain.EventWriter
 	domain.SeatCounter
 	domain.AccountCreator
 

@@ -263,7 +263,16 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 			return domain.Conflict("password", "the account for %s changed while accepting; try again", d.Email)
 		}
 		a := domain.AccountActor(acc, requestID, ip)
-		member, err := s.inviteMember(ctx, tx, team, d, acc)
+		member, event, err := s.inviteMember(ctx, tx, team, d, acc)
+		if err != nil {
+			return err
+		}
+		switch event {
+		case domain.EventMemberCreated:
+			err = s.env.Emit(ctx, tx, team, a, event, domain.MemberData(member))
+		case domain.EventMemberUpdated:
+			err = s.env.Emit(ctx, tx, team, a, event, domain.MemberChange(member, []string{"account_linked"}))
+		}
 		if err != nil {
 			return err
 		}
@@ -286,17 +295,17 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, ip, userAge
 // inviteMember links acc to the member an invite is for, creating it when
 // the invite names none. Everything it reads and writes is of the invite's
 // team.
-func (s *Service) inviteMember(ctx context.Context, tx Tx, team store.Team, d store.InviteDetail, acc store.Account) (store.User, error) {
+func (s *Service) inviteMember(ctx context.Context, tx Tx, team store.Team, d store.InviteDetail, acc store.Account) (store.User, string, error) {
 	if cur, err := tx.MemberOfAccount(ctx, team.ID, acc.ID); err == nil {
 		if d.MemberID != "" && cur.ID != d.MemberID {
-			return cur, domain.Conflict("", "your account is already member %s of team %s; this invite is for another member", cur.ID, team.Slug)
+			return cur, "", domain.Conflict("", "your account is already member %s of team %s; this invite is for another member", cur.ID, team.Slug)
 		}
 		if !cur.Active {
-			return cur, domain.Forbidden("your membership of team %s is deactivated; a team admin (or your identity provider, when SCIM provisioning is on) can reactivate it", team.Slug)
+			return cur, "", domain.Forbidden("your membership of team %s is deactivated; a team admin (or your identity provider, when SCIM provisioning is on) can reactivate it", team.Slug)
 		}
-		return cur, nil // already in: the invite just closes
+		return cur, "", nil // already in: the invite just closes
 	} else if !errors.Is(err, store.ErrNotFound) {
-		return store.User{}, err
+		return store.User{}, "", err
 	}
 	if d.MemberID == "" {
 		res := scim.Resource{
@@ -311,38 +320,42 @@ func (s *Service) inviteMember(ctx context.Context, tx Tx, team store.Team, d st
 		}
 		u, err := domain.NewUser(team, res, store.SourceInvite, domain.JoinRoles([]string{d.Role}), s.env.Now())
 		if err != nil {
-			return u, err
+			return u, "", err
 		}
 		u.AccountID = acc.ID
 		if err := domain.CheckSeat(ctx, tx, team, u); err != nil {
-			return u, err
+			return u, "", err
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return u, domain.Conflict("", "team %s already has a member %s; ask a team admin to invite you again", team.Slug, acc.Email)
+				return u, "", domain.Conflict("", "team %s already has a member %s; ask a team admin to invite you again", team.Slug, acc.Email)
 			}
-			return u, err
+			return u, "", err
 		}
-		return u, nil
+		return u, domain.EventMemberCreated, nil
 	}
 	u, err := tx.User(ctx, team.ID, d.MemberID)
 	if errors.Is(err, store.ErrNotFound) {
-		return u, domain.Gone("the member this invite was for was removed from team %s; ask a team admin for a new invite", team.Slug)
+		return u, "", domain.Gone("the member this invite was for was removed from team %s; ask a team admin for a new invite", team.Slug)
 	}
 	if err != nil {
-		return u, err
+		return u, "", err
 	}
 	if !u.Active {
-		return u, domain.Forbidden("your membership of team %s is deactivated; a team admin (or your identity provider, when SCIM provisioning is on) can reactivate it", team.Slug)
+		return u, "", domain.Forbidden("your membership of team %s is deactivated; a team admin (or your identity provider, when SCIM provisioning is on) can reactivate it", team.Slug)
 	}
 	if err := tx.LinkAccount(ctx, team.ID, u.ID, acc.ID); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return u, domain.Conflict("", "the member this invite is for already signs in with another account; ask a team admin of %s", team.Slug)
+			return u, "", domain.Conflict("", "the member this invite is for already signs in with another account; ask a team admin of %s", team.Slug)
 		}
-		return u, err
+		return u, "", err
 	}
+	linked := u.AccountID != acc.ID
 	u.AccountID = acc.ID
-	return u, nil
+	if !linked {
+		return u, "", nil
+	}
+	return u, domain.EventMemberUpdated, nil
 }
 
 // InviteEmail is the email an invite link token is for; ok is false for a

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/rosterhq/roster/internal/service/domain"
@@ -125,7 +126,7 @@ func (s *Service) ChangeEmail(ctx context.Context, c domain.Caller, email string
 			if err != nil {
 				return err
 			}
-			if err := s.renameMember(ctx, tx, u, old, next); err != nil {
+			if err := s.renameMember(ctx, tx, team, c.Actor, u, old, next); err != nil {
 				if errors.Is(err, store.ErrConflict) {
 					return domain.Conflict("email", "team %s already has a member %s", team.Slug, next)
 				}
@@ -145,8 +146,9 @@ func (s *Service) ChangeEmail(ctx context.Context, c domain.Caller, email string
 	return acc, err
 }
 
-// renameMember replaces the old email in a member's userName and emails.
-func (s *Service) renameMember(ctx context.Context, tx Tx, u store.User, old, next string) error {
+// renameMember replaces the old email in a member's userName and emails
+// (with the team's member.updated event).
+func (s *Service) renameMember(ctx context.Context, tx Tx, team store.Team, a domain.Actor, u store.User, old, next string) error {
 	u, err := tx.User(ctx, u.TeamID, u.ID)
 	if err != nil {
 		return err
@@ -155,14 +157,19 @@ func (s *Service) renameMember(ctx context.Context, tx Tx, u store.User, old, ne
 	if err != nil {
 		return err
 	}
+	var changed []string
 	if strings.EqualFold(u.UserName, old) {
 		v.Attrs["userName"] = next
+		changed = append(changed, "userName")
 	}
 	if list, ok := v.Attrs["emails"].([]any); ok {
 		for _, e := range list {
 			if m, ok := e.(map[string]any); ok {
 				if val, _ := m["value"].(string); strings.EqualFold(val, old) {
 					m["value"] = next
+					if !slices.Contains(changed, "emails") {
+						changed = append(changed, "emails")
+					}
 				}
 			}
 		}
@@ -172,5 +179,12 @@ func (s *Service) renameMember(ctx context.Context, tx Tx, u store.User, old, ne
 	}
 	u.Version++
 	u.Modified = s.env.Now()
-	return tx.UpdateUser(ctx, u)
+	if err := tx.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	slices.Sort(changed)
+	return s.env.Emit(ctx, tx, team, a, domain.EventMemberUpdated, domain.MemberChange(u, changed))
 }

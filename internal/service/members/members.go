@@ -9,6 +9,7 @@ package members
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -39,6 +40,7 @@ type memberReader interface {
 type Tx interface {
 	memberReader
 	domain.AuditWriter
+	domain.EventWriter
 	domain.SuperAdminCounter
 	domain.GroupRoleReader
 
@@ -174,6 +176,11 @@ func (s *Service) UpdateMember(ctx context.Context, c domain.Caller, id string, 
 		}
 		attrs := v.Attrs
 		profileChanged := false
+		beforeAttrs := scim.Resource{}
+		for k, val := range attrs {
+			beforeAttrs[k] = val
+		}
+		beforeRole := u.Role
 		for _, k := range keys {
 			val := patch[k]
 			switch {
@@ -226,11 +233,45 @@ func (s *Service) UpdateMember(ctx context.Context, c domain.Caller, id string, 
 		if mv, err = s.memberView(ctx, tx, u, true); err != nil {
 			return err
 		}
-		return s.env.Audit(ctx, tx, team.ID, c.Actor, "member.update", "user", u.ID, map[string]any{
+		if err := s.env.Audit(ctx, tx, team.ID, c.Actor, "member.update", "user", u.ID, map[string]any{
 			"userName": u.UserName, "fields": keys, "before": before,
-			"after": map[string]any{"roles": domain.SplitRoles(u.Role), "displayName": u.DisplayName}})
+			"after": map[string]any{"roles": domain.SplitRoles(u.Role), "displayName": u.DisplayName}}); err != nil {
+			return err
+		}
+		if u.Role != beforeRole {
+			data := domain.MemberChange(u, []string{"roles"})
+			data["previous_roles"] = domain.SplitRoles(beforeRole)
+			if err := s.env.Emit(ctx, tx, team, c.Actor, domain.EventMemberRolesChanged, data); err != nil {
+				return err
+			}
+		}
+		if profileChanged {
+			if changed := changedFields(beforeAttrs, attrs); len(changed) > 0 {
+				return s.env.Emit(ctx, tx, team, c.Actor, domain.EventMemberUpdated, domain.MemberChange(u, changed))
+			}
+		}
+		return nil
 	})
 	return mv, domain.FromSCIM(err)
+}
+
+// changedFields names the top-level attributes that differ.
+func changedFields(before, after scim.Resource) []string {
+	var out []string
+	for k, v := range after {
+		bv, _ := json.Marshal(before[k])
+		av, _ := json.Marshal(v)
+		if string(bv) != string(av) {
+			out = append(out, k)
+		}
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func setProfile(attrs scim.Resource, k string, val any) error {
@@ -313,7 +354,10 @@ func (s *Service) RemoveMember(ctx context.Context, c domain.Caller, id string) 
 				return err
 			}
 		}
-		return s.env.Audit(ctx, tx, team.ID, c.Actor, "member.remove", "user", id, map[string]any{"userName": u.UserName, "roles": domain.SplitRoles(u.Role), "source": u.Source})
+		if err := s.env.Audit(ctx, tx, team.ID, c.Actor, "member.remove", "user", id, map[string]any{"userName": u.UserName, "roles": domain.SplitRoles(u.Role), "source": u.Source}); err != nil {
+			return err
+		}
+		return s.env.Emit(ctx, tx, team, c.Actor, domain.EventMemberDeleted, domain.MemberData(u))
 	}))
 }
 
@@ -343,6 +387,9 @@ func (s *Service) LeaveTeam(ctx context.Context, c domain.Caller) error {
 				return err
 			}
 		}
-		return s.env.Audit(ctx, tx, team.ID, c.Actor, "member.leave", "user", u.ID, map[string]any{"userName": u.UserName})
+		if err := s.env.Audit(ctx, tx, team.ID, c.Actor, "member.leave", "user", u.ID, map[string]any{"userName": u.UserName}); err != nil {
+			return err
+		}
+		return s.env.Emit(ctx, tx, team, c.Actor, domain.EventMemberDeleted, domain.MemberData(u))
 	}))
 }

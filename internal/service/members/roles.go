@@ -93,7 +93,8 @@ func (s *Service) setGroupRoles(ctx context.Context, slug, groupID string, roles
 		if err != nil {
 			return domain.TeamError(err, slug)
 		}
-		if _, err := tx.Group(ctx, team.ID, groupID); err != nil {
+		g, err := tx.Group(ctx, team.ID, groupID)
+		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return domain.NotFound("team %s has no group %q", slug, groupID)
 			}
@@ -116,6 +117,20 @@ func (s *Service) setGroupRoles(ctx context.Context, slug, groupID string, roles
 				return err
 			}
 		}
-		return s.env.Audit(ctx, tx, team.ID, a, "group.roles", "group", groupID, map[string]any{"before": before, "after": roles})
+		if err := s.env.Audit(ctx, tx, team.ID, a, "group.roles", "group", groupID, map[string]any{"before": before, "after": roles}); err != nil {
+			return err
+		}
+		after := slices.Clone(roles)
+		slices.Sort(after)
+		if slices.Equal(before, after) {
+			return nil
+		}
+		data := domain.GroupData(g, after)
+		if data["roles"] == nil || len(after) == 0 {
+			data["roles"] = []string{}
+		}
+		data["changed_fields"] = []string{"roles"}
+		data["previous_roles"] = append([]string{}, before...)
+		return s.env.Emit(ctx, tx, team, a, domain.EventGroupUpdated, data)
 	})
 }

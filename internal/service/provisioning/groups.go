@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/rosterhq/roster/internal/scim"
@@ -109,10 +110,17 @@ func (s *Service) CreateGroup(ctx context.Context, p domain.Principal, a domain.
 		if err := tx.CreateGroup(ctx, g); err != nil {
 			return conflictGroup(err, g.DisplayName)
 		}
-		if err := tx.AddMembers(ctx, p.Team.ID, g.ID, ids); err != nil {
+		added, err := tx.AddMembersChanged(ctx, p.Team.ID, g.ID, ids)
+		if err != nil {
 			return err
 		}
-		return s.env.Audit(ctx, tx, p.Team.ID, a, "group.create", "group", g.ID, map[string]any{"displayName": g.DisplayName, "members": len(ids)})
+		if err := s.env.Audit(ctx, tx, p.Team.ID, a, "group.create", "group", g.ID, map[string]any{"displayName": g.DisplayName, "members": len(ids)}); err != nil {
+			return err
+		}
+		if err := s.env.Emit(ctx, tx, p.Team, a, domain.EventGroupCreated, domain.GroupData(g, []string{})); err != nil {
+			return err
+		}
+		return s.env.EmitMembership(ctx, tx, p.Team, a, domain.EventGroupMemberAdded, g, added)
 	})
 	if err != nil {
 		return GroupView{}, domain.ErrorFor(err, "group", g.ID)
@@ -195,7 +203,7 @@ func (s *Service) ReplaceGroup(ctx context.Context, p domain.Principal, a domain
 	if err != nil {
 		return GroupView{}, err
 	}
-	_, err = s.updateGroup(ctx, p, a, id, ifMatch, func(tx Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
+	_, err = s.updateGroup(ctx, p, a, id, ifMatch, func(tx Tx, g *store.Group, cur scim.Resource, d memberDelta) (scim.Resource, error) {
 		grantsSA, err := domain.GuardGroupMembers(ctx, tx, p, *g, "replace the members of")
 		if err != nil {
 			return nil, err
@@ -203,12 +211,16 @@ func (s *Service) ReplaceGroup(ctx context.Context, p domain.Principal, a domain
 		if err := checkMembers(ctx, tx, p.Team.ID, ids); err != nil {
 			return nil, err
 		}
-		if err := tx.RemoveAllMembers(ctx, p.Team.ID, id); err != nil {
+		removed, err := tx.RemoveAllMembersChanged(ctx, p.Team.ID, id)
+		if err != nil {
 			return nil, err
 		}
-		if err := tx.AddMembers(ctx, p.Team.ID, id, ids); err != nil {
+		d.removed(removed)
+		added, err := tx.AddMembersChanged(ctx, p.Team.ID, id, ids)
+		if err != nil {
 			return nil, err
 		}
+		d.added(added)
 		if grantsSA {
 			if err := domain.AfterSuperAdminChange(ctx, tx, p.Team, true, "replace the members of group "+g.DisplayName); err != nil {
 				return nil, err
@@ -233,7 +245,7 @@ func (s *Service) PatchGroup(ctx context.Context, p domain.Principal, a domain.A
 	if err != nil {
 		return GroupView{}, err
 	}
-	g, err := s.updateGroup(ctx, p, a, id, ifMatch, func(tx Tx, g *store.Group, cur scim.Resource) (scim.Resource, error) {
+	g, err := s.updateGroup(ctx, p, a, id, ifMatch, func(tx Tx, g *store.Group, cur scim.Resource, d memberDelta) (scim.Resource, error) {
 		grantsSA := false
 		if len(plan.actions) > 0 {
 			var err error
@@ -241,7 +253,7 @@ func (s *Service) PatchGroup(ctx context.Context, p domain.Principal, a domain.A
 				return nil, err
 			}
 		}
-		if err := s.applyMemberPlan(ctx, tx, p.Team.ID, id, plan); err != nil {
+		if err := s.applyMemberPlan(ctx, tx, p.Team.ID, id, plan, d); err != nil {
 			return nil, err
 		}
 		if grantsSA {
@@ -273,7 +285,7 @@ func (s *Service) PatchGroup(ctx context.Context, p domain.Principal, a domain.A
 	return v, nil
 }
 
-func (s *Service) updateGroup(ctx context.Context, p domain.Principal, a domain.Actor, id, ifMatch string, change func(Tx, *store.Group, scim.Resource) (scim.Resource, error)) (store.Group, error) {
+func (s *Service) updateGroup(ctx context.Context, p domain.Principal, a domain.Actor, id, ifMatch string, change func(Tx, *store.Group, scim.Resource, memberDelta) (scim.Resource, error)) (store.Group, error) {
 	var out store.Group
 	err := domain.RetryStale(ifMatch, "group", func() error {
 		return s.st.Tx(ctx, func(tx Tx) error {
@@ -288,8 +300,9 @@ func (s *Service) updateGroup(ctx context.Context, p domain.Principal, a domain.
 			if err != nil {
 				return err
 			}
-			before := g.DisplayName
-			next, err := change(tx, &g, cur.Attrs)
+			before, beforeAttrs := g.DisplayName, string(g.Attrs)
+			delta := memberDelta{}
+			next, err := change(tx, &g, cur.Attrs, delta)
 			if err != nil {
 				return err
 			}
@@ -302,10 +315,80 @@ func (s *Service) updateGroup(ctx context.Context, p domain.Principal, a domain.
 				return conflictGroup(err, g.DisplayName)
 			}
 			out = g
-			return s.env.Audit(ctx, tx, p.Team.ID, a, "group.update", "group", id, map[string]any{"before": before, "displayName": g.DisplayName})
+			if err := s.env.Audit(ctx, tx, p.Team.ID, a, "group.update", "group", id, map[string]any{"before": before, "displayName": g.DisplayName}); err != nil {
+				return err
+			}
+			return s.emitGroupChange(ctx, tx, p.Team, a, g, beforeAttrs, delta)
 		})
 	})
 	return out, domain.ErrorFor(err, "group", id)
+}
+
+// emitGroupChange appends a group write's events: group.updated when its
+// attributes changed (with their names), then its members removed and
+// added, net of each other, in batches.
+func (s *Service) emitGroupChange(ctx context.Context, tx Tx, team store.Team, a domain.Actor, g store.Group, beforeAttrs string, d memberDelta) error {
+	if beforeAttrs != string(g.Attrs) {
+		var b, n scim.Resource
+		_ = json.Unmarshal([]byte(beforeAttrs), &b)
+		_ = json.Unmarshal(g.Attrs, &n)
+		roles, err := tx.GroupRoles(ctx, team.ID, g.ID)
+		if err != nil {
+			return err
+		}
+		if roles == nil {
+			roles = []string{}
+		}
+		data := domain.GroupData(g, roles)
+		data["changed_fields"] = changedKeys(b, n)
+		if err := s.env.Emit(ctx, tx, team, a, domain.EventGroupUpdated, data); err != nil {
+			return err
+		}
+	}
+	added, removed := d.lists()
+	if err := s.env.EmitMembership(ctx, tx, team, a, domain.EventGroupMemberRemoved, g, removed); err != nil {
+		return err
+	}
+	return s.env.EmitMembership(ctx, tx, team, a, domain.EventGroupMemberAdded, g, added)
+}
+
+// memberDelta is a write's net effect on a group's members: +1 added,
+// -1 removed; a member removed then added again (a PUT, a replace) is no
+// change.
+type memberDelta map[string]int
+
+func (d memberDelta) added(ids []string) {
+	for _, id := range ids {
+		if d[id] == -1 {
+			delete(d, id)
+		} else {
+			d[id] = 1
+		}
+	}
+}
+
+func (d memberDelta) removed(ids []string) {
+	for _, id := range ids {
+		if d[id] == 1 {
+			delete(d, id)
+		} else {
+			d[id] = -1
+		}
+	}
+}
+
+// lists gives the ids added and removed, sorted.
+func (d memberDelta) lists() (added, removed []string) {
+	for id, v := range d {
+		if v > 0 {
+			added = append(added, id)
+		} else {
+			removed = append(removed, id)
+		}
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	return added, removed
 }
 
 // DeleteGroup deletes a group and its memberships. Its members stay
@@ -338,7 +421,10 @@ func (s *Service) DeleteGroup(ctx context.Context, p domain.Principal, a domain.
 				return err
 			}
 		}
-		return s.env.Audit(ctx, tx, p.Team.ID, a, "group.delete", "group", id, map[string]any{"displayName": g.DisplayName})
+		if err := s.env.Audit(ctx, tx, p.Team.ID, a, "group.delete", "group", id, map[string]any{"displayName": g.DisplayName}); err != nil {
+			return err
+		}
+		return s.env.Emit(ctx, tx, p.Team, a, domain.EventGroupDeleted, domain.GroupData(g, nil))
 	})
 	return domain.ErrorFor(err, "group", id)
 }
@@ -384,6 +470,11 @@ func (s *Service) deactivateSoleMembers(ctx context.Context, tx Tx, p domain.Pri
 		}
 		if err := s.env.Audit(ctx, tx, team.ID, a, "user.deactivate", "user", id, map[string]any{
 			"userName": u.UserName, "reason": "their only group was deleted (team policy)", "group": groupID}); err != nil {
+			return false, err
+		}
+		data := domain.MemberChange(u, []string{"active"})
+		data["reason"] = "their only group was deleted (team policy)"
+		if err := s.env.Emit(ctx, tx, team, a, domain.EventMemberDeactivated, data); err != nil {
 			return false, err
 		}
 	}

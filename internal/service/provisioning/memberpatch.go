@@ -142,38 +142,45 @@ func (plan *memberPlan) add(op scim.PatchOperation, where string) error {
 	return nil
 }
 
-// applyMemberPlan performs the membership actions, in order, inside tx.
-func (s *Service) applyMemberPlan(ctx context.Context, tx Tx, teamID, groupID string, plan memberPlan) error {
+// applyMemberPlan performs the membership actions, in order, inside tx,
+// noting in d what they changed.
+func (s *Service) applyMemberPlan(ctx context.Context, tx Tx, teamID, groupID string, plan memberPlan, d memberDelta) error {
 	for _, act := range plan.actions {
-		if err := s.applyMemberAction(ctx, tx, teamID, groupID, act); err != nil {
+		if err := s.applyMemberAction(ctx, tx, teamID, groupID, act, d); err != nil {
 			return opError(act.where, err)
 		}
 	}
 	return nil
 }
 
-func (s *Service) applyMemberAction(ctx context.Context, tx Tx, teamID, groupID string, act memberAction) error {
+func (s *Service) applyMemberAction(ctx context.Context, tx Tx, teamID, groupID string, act memberAction, d memberDelta) error {
+	remove := func(ids []string, err error) error {
+		d.removed(ids)
+		return err
+	}
 	switch act.kind {
 	case memberRemoveAll:
-		return tx.RemoveAllMembers(ctx, teamID, groupID)
+		return remove(tx.RemoveAllMembersChanged(ctx, teamID, groupID))
 	case memberRemoveIDs:
-		return tx.RemoveMembers(ctx, teamID, groupID, act.ids)
+		return remove(tx.RemoveMembersChanged(ctx, teamID, groupID, act.ids))
 	case memberRemoveBy:
 		ids, err := s.matchingMembers(ctx, tx, teamID, groupID, act.filter)
 		if err != nil {
 			return err
 		}
-		return tx.RemoveMembers(ctx, teamID, groupID, ids)
+		return remove(tx.RemoveMembersChanged(ctx, teamID, groupID, ids))
 	}
 	if err := checkMembers(ctx, tx, teamID, act.ids); err != nil {
 		return err
 	}
 	if act.kind == memberReplace {
-		if err := tx.RemoveAllMembers(ctx, teamID, groupID); err != nil {
+		if err := remove(tx.RemoveAllMembersChanged(ctx, teamID, groupID)); err != nil {
 			return err
 		}
 	}
-	return tx.AddMembers(ctx, teamID, groupID, act.ids)
+	added, err := tx.AddMembersChanged(ctx, teamID, groupID, act.ids)
+	d.added(added)
+	return err
 }
 
 // matchingMembers resolves members[filter] for a filter other than the

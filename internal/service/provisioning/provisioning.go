@@ -36,6 +36,7 @@ type Reader interface {
 // Tx is what provisioning reads and writes inside a transaction.
 type Tx interface {
 	domain.AuditWriter
+	domain.EventWriter
 	domain.SeatCounter
 	domain.RoleReader
 	domain.GroupRoleReader
@@ -58,6 +59,10 @@ type Tx interface {
 	AddMembers(ctx context.Context, teamID, groupID string, userIDs []string) error
 	RemoveMembers(ctx context.Context, teamID, groupID string, userIDs []string) error
 	RemoveAllMembers(ctx context.Context, teamID, groupID string) error
+	// The membership writes that report what they changed (events).
+	AddMembersChanged(ctx context.Context, teamID, groupID string, userIDs []string) ([]string, error)
+	RemoveMembersChanged(ctx context.Context, teamID, groupID string, userIDs []string) ([]string, error)
+	RemoveAllMembersChanged(ctx context.Context, teamID, groupID string) ([]string, error)
 
 	PendingInvite(ctx context.Context, teamID, email string) (store.Invite, error)
 	CloseInvite(ctx context.Context, teamID, id, status string, at time.Time) error

@@ -64,7 +64,10 @@ func (s *Service) CreateUser(ctx context.Context, p domain.Principal, a domain.A
 		if claimed != "" {
 			detail["claimedInvite"] = claimed
 		}
-		return s.env.Audit(ctx, tx, p.Team.ID, a, "user.create", "user", u.ID, detail)
+		if err := s.env.Audit(ctx, tx, p.Team.ID, a, "user.create", "user", u.ID, detail); err != nil {
+			return err
+		}
+		return s.env.Emit(ctx, tx, p.Team, a, domain.EventMemberCreated, domain.MemberData(u))
 	})
 	if err != nil {
 		return domain.UserView{}, domain.ErrorFor(err, "user", u.ID)
@@ -254,16 +257,23 @@ func (s *Service) updateUser(ctx context.Context, p domain.Principal, a domain.A
 				}
 			}
 			out = u
-			action := "user.update"
+			changed := changedKeys(cur.Attrs, next)
+			action, event := "user.update", domain.EventMemberUpdated
 			switch {
 			case before.Active && !u.Active:
-				action = "user.deactivate"
+				action, event = "user.deactivate", domain.EventMemberDeactivated
 			case !before.Active && u.Active:
-				action = "user.reactivate"
+				action, event = "user.reactivate", domain.EventMemberReactivated
 			}
-			return s.env.Audit(ctx, tx, p.Team.ID, a, action, "user", u.ID, map[string]any{
-				"before": userSummary(before), "after": userSummary(u), "changed": changedKeys(cur.Attrs, next),
-			})
+			if err := s.env.Audit(ctx, tx, p.Team.ID, a, action, "user", u.ID, map[string]any{
+				"before": userSummary(before), "after": userSummary(u), "changed": changed,
+			}); err != nil {
+				return err
+			}
+			if len(changed) == 0 {
+				return nil // the same attributes again: nothing changed that an event could say
+			}
+			return s.env.Emit(ctx, tx, p.Team, a, event, domain.MemberChange(u, changed))
 		})
 	})
 	if err != nil {
@@ -316,7 +326,10 @@ func (s *Service) DeleteUser(ctx context.Context, p domain.Principal, a domain.A
 				return err
 			}
 		}
-		return s.env.Audit(ctx, tx, p.Team.ID, a, "user.delete", "user", id, userSummary(u))
+		if err := s.env.Audit(ctx, tx, p.Team.ID, a, "user.delete", "user", id, userSummary(u)); err != nil {
+			return err
+		}
+		return s.env.Emit(ctx, tx, p.Team, a, domain.EventMemberDeleted, domain.MemberData(u))
 	})
 	return domain.ErrorFor(err, "user", id)
 }

@@ -53,7 +53,10 @@ func (s *Service) CreateKey(ctx context.Context, teamSlug, name string, expiresA
 			return err
 		}
 		out = NewKey{Key: k, Token: token}
-		return s.env.Audit(ctx, tx, team.ID, a, "scim_key.create", "scim_key", k.ID, map[string]any{"name": name, "prefix": k.Prefix, "privileged": k.Privileged})
+		if err := s.env.Audit(ctx, tx, team.ID, a, "scim_key.create", "scim_key", k.ID, map[string]any{"name": name, "prefix": k.Prefix, "privileged": k.Privileged}); err != nil {
+			return err
+		}
+		return s.env.Emit(ctx, tx, team, a, domain.EventKeyCreated, ViewOfKey(k, s.env.Now())) // never the token
 	})
 	return out, err
 }
@@ -65,13 +68,26 @@ func (s *Service) RevokeKey(ctx context.Context, teamSlug, keyID string, a domai
 		if err != nil {
 			return domain.TeamError(err, teamSlug)
 		}
-		if err := tx.RevokeKey(ctx, team.ID, keyID, s.env.Now()); err != nil {
+		now := s.env.Now()
+		if err := tx.RevokeKey(ctx, team.ID, keyID, now); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return domain.NotFound("team %s has no key %q", teamSlug, keyID)
 			}
 			return err
 		}
-		return s.env.Audit(ctx, tx, team.ID, a, "scim_key.revoke", "scim_key", keyID, nil)
+		if err := s.env.Audit(ctx, tx, team.ID, a, "scim_key.revoke", "scim_key", keyID, nil); err != nil {
+			return err
+		}
+		keys, err := tx.ListKeys(ctx, team.ID)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if k.ID == keyID {
+				return s.env.Emit(ctx, tx, team, a, domain.EventKeyRevoked, ViewOfKey(k, now))
+			}
+		}
+		return nil
 	})
 }
 
@@ -206,8 +222,14 @@ func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.
 			return err
 		}
 		out = NewKey{Key: k, Token: token}
-		return s.env.Audit(ctx, tx, team.ID, a, "scim_key.rotate", "scim_key", old.ID, map[string]any{
-			"name": old.Name, "newKey": k.ID, "oldKeyStopsAt": now.Add(grace).UTC().Format(time.RFC3339)})
+		if err := s.env.Audit(ctx, tx, team.ID, a, "scim_key.rotate", "scim_key", old.ID, map[string]any{
+			"name": old.Name, "newKey": k.ID, "oldKeyStopsAt": now.Add(grace).UTC().Format(time.RFC3339)}); err != nil {
+			return err
+		}
+		// The new key, as the rotation answers it (never its token).
+		v := ViewOfKey(k, now)
+		v.Replaces, v.OldKeyStopsAt = old.ID, ViewTime(now.Add(grace))
+		return s.env.Emit(ctx, tx, team, a, domain.EventKeyRotated, v)
 	})
 	return out, err
 }

@@ -25,6 +25,7 @@ type Reader interface {
 // Tx is what settings read and write inside a transaction.
 type Tx interface {
 	domain.AuditWriter
+	domain.EventWriter
 	domain.AccountCreator
 
 	TeamBySlug(ctx context.Context, slug string) (store.Team, error)

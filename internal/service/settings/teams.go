@@ -101,8 +101,11 @@ func (s *Service) CreateTeamWithAdmin(ctx context.Context, name, adminEmail, adm
 			if err := tx.CreateUser(ctx, admin); err != nil {
 				return err
 			}
-			return s.env.Audit(ctx, tx, team.ID, a, "team.create", "team", team.ID, map[string]any{"name": name, "slug": slug, "admin": addr.Address,
-				"member": admin.ID, "account": acc.ID, "accountCreated": created})
+			if err := s.env.Audit(ctx, tx, team.ID, a, "team.create", "team", team.ID, map[string]any{"name": name, "slug": slug, "admin": addr.Address,
+				"member": admin.ID, "account": acc.ID, "accountCreated": created}); err != nil {
+				return err
+			}
+			return s.env.Emit(ctx, tx, team, a, domain.EventMemberCreated, domain.MemberData(admin))
 		})
 		if errors.Is(err, store.ErrConflict) && i < 100 {
 			continue // slug taken: try the next suffix

@@ -427,7 +427,10 @@ func (s *Service) createConnection(ctx context.Context, slug, baseURL string, c 
 		if err := tx.CreateSSOConnection(ctx, rec); err != nil {
 			return err
 		}
-		return s.env.Audit(ctx, tx, team.ID, a, "sso.connection.create", "sso_connection", c.ID, auditOf(c))
+		if err := s.env.Audit(ctx, tx, team.ID, a, "sso.connection.create", "sso_connection", c.ID, auditOf(c)); err != nil {
+			return err
+		}
+		return s.env.Emit(ctx, tx, team, a, domain.EventSSOConnectionCreate, View(c)) // events.md; never the client secret
 	})
 	return c, err
 }
@@ -492,7 +495,10 @@ func (s *Service) UpdateSSOConnection(ctx context.Context, slug, id string, p Co
 			return err
 		}
 		out = c
-		return s.env.Audit(ctx, tx, team.ID, a, "sso.connection.update", "sso_connection", c.ID, auditOf(c))
+		if err := s.env.Audit(ctx, tx, team.ID, a, "sso.connection.update", "sso_connection", c.ID, auditOf(c)); err != nil {
+			return err
+		}
+		return s.env.Emit(ctx, tx, team, a, domain.EventSSOConnectionUpdate, View(c)) // events.md; never the client secret
 	})
 	return out, err
 }
@@ -644,7 +650,10 @@ func (s *Service) DeleteSSOConnection(ctx context.Context, slug, id string, a do
 				}
 			}
 		}
-		return s.env.Audit(ctx, tx, team.ID, a, "sso.connection.delete", "sso_connection", c.ID, auditOf(c))
+		if err := s.env.Audit(ctx, tx, team.ID, a, "sso.connection.delete", "sso_connection", c.ID, auditOf(c)); err != nil {
+			return err
+		}
+		return s.env.Emit(ctx, tx, team, a, domain.EventSSOConnectionDelete, View(c)) // events.md; never the client secret
 	})
 }
 
@@ -789,8 +798,15 @@ func (s *Service) SetSSOPolicy(ctx context.Context, slug string, p PolicyPatch, 
 			return err
 		}
 		out = pol
-		return s.env.Audit(ctx, tx, team.ID, a, "sso.policy", "team", team.ID,
-			map[string]any{"requireSso": pol.RequireSSO, "jit": pol.JIT, "domains": pol.Domains})
+		if err := s.env.Audit(ctx, tx, team.ID, a, "sso.policy", "team", team.ID,
+			map[string]any{"requireSso": pol.RequireSSO, "jit": pol.JIT, "domains": pol.Domains}); err != nil {
+			return err
+		}
+		domains := pol.Domains
+		if domains == nil {
+			domains = []string{}
+		}
+		return s.env.Emit(ctx, tx, team, a, domain.EventSSOPolicyUpdated, map[string]any{"require_sso": pol.RequireSSO, "jit": pol.JIT, "domains": domains})
 	})
 	return out, err
 }

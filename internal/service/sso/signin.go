@@ -411,6 +411,16 @@ func (s *Service) signIn(ctx context.Context, tx Tx, a Answer, cl Claims, ttl ti
 		}
 		member.AccountID = acc.ID
 		res.Linked = true
+		// The member's event (docs/events.md): made just in time, or
+		// linked to the account it signs in with.
+		ev, data := domain.EventMemberUpdated, domain.MemberChange(member, []string{"account_linked"})
+		actor := domain.AccountActor(acc, a.Meta.RequestID, a.Meta.IP)
+		if created {
+			ev, data, actor = domain.EventMemberCreated, domain.MemberData(member), domain.Actor{Kind: "sso", ID: conn.ID, Name: conn.Name}
+		}
+		if err := s.env.Emit(ctx, tx, team, actor, ev, data); err != nil {
+			return res, err
+		}
 	}
 	res.Member = member
 
@@ -525,6 +535,7 @@ func (s *Service) memberFor(ctx context.Context, tx Tx, conn Connection, team st
 	if err := s.env.Audit(ctx, tx, team.ID, actor, "user.create", "user", u.ID, map[string]any{"userName": email, "source": store.SourceSSO, "role": role}); err != nil {
 		return u, false, err
 	}
+
 	return u, true, nil
 }
 

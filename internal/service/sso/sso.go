@@ -50,6 +50,7 @@ type Reader interface {
 // Tx is what sso reads and writes inside a transaction.
 type Tx interface {
 	domain.AuditWriter
+	domain.EventWriter
 	domain.SeatCounter
 	domain.RoleReader
 	store.SSOTx
