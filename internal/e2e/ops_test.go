@@ -234,6 +234,23 @@ func TestMetricsRateLimitsAndSignIns(t *testing.T) {
 	if after[`roster_http_requests_total{code="2xx",method="POST",route="/api/v1/auth/login"}`] != 1 {
 		t.Errorf("admin API route not counted by its pattern")
 	}
+	// The SSO edge's own routes, by their patterns too (not the mount's).
+	for _, path := range []string{"/sso/login/no-such-connection", "/sso/login/another"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	sso := moved(after, scrape(t, mu), "roster_http_requests_total")
+	if len(sso) != 1 {
+		t.Errorf("SSO requests: %v", sso)
+	}
+	for k, v := range sso {
+		if !strings.Contains(k, `route="/sso/login/{id}"`) || v != 2 {
+			t.Errorf("SSO requests counted as %s %v", k, v)
+		}
+	}
 }
 
 // TestMetricsPerTeam: with --metrics-per-team the team's slug labels its

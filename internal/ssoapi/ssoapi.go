@@ -77,6 +77,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 // ServeHTTP serves one SSO request; a panic becomes its error page.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setHeaders(w.Header())
+	_, pattern := h.mux.Handler(r)
+	httpx.NoteRoute(r, pattern) // the route, for the metrics and the access log
 	httpx.Recover(h.log, func(w http.ResponseWriter, r *http.Request, err error) { h.fail(w, r, err) }, h.mux).ServeHTTP(w, r)
 }
 
