@@ -10,6 +10,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/rosterhq/roster/internal/httpx"
 	"github.com/rosterhq/roster/internal/scim"
@@ -35,6 +37,9 @@ func (s *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	s.logRefusal(r, se)
 	if se.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="roster-scim"`)
+	}
+	if e, ok := service.AsError(err); ok && e.RetryAfter > 0 { // e.g. the deprovisioning guard's 429
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
 	writeJSON(w, se.Status, se)
 }

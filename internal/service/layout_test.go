@@ -23,6 +23,7 @@ var layers = map[string][]string{
 	"settings":     {"domain"},
 	"logs":         {"domain"},
 	"sso":          {"domain"},
+	"events":       {"domain"},
 }
 
 const self = "github.com/rosterhq/roster/internal/service"

@@ -13,6 +13,8 @@
 //   - logs: the audit and provisioning log queries and exports;
 //   - sso: single sign-on through a team's own identity providers: its
 //     connections and policy, who signs in as whom, SSO sessions, traces;
+//   - events: the event stream every write appends to: pulled with a
+//     cursor, long polled, pushed to the team's webhooks (docs/events.md);
 //   - domain: what the features share: the domain error, actors and
 //     callers, roles and the permission matrix, the Super Admin and seat
 //     rules, member records, ids and ETags, the audit writer.
@@ -34,6 +36,7 @@ import (
 	"github.com/rosterhq/roster/internal/provlog"
 	"github.com/rosterhq/roster/internal/service/accounts"
 	"github.com/rosterhq/roster/internal/service/domain"
+	"github.com/rosterhq/roster/internal/service/events"
 	"github.com/rosterhq/roster/internal/service/logs"
 	"github.com/rosterhq/roster/internal/service/members"
 	"github.com/rosterhq/roster/internal/service/provisioning"
@@ -51,6 +54,7 @@ type (
 	settingsService     = settings.Service
 	logsService         = logs.Service
 	ssoService          = sso.Service
+	eventsService       = events.Service
 )
 
 // Service is the domain layer over one store: the features' methods, on
@@ -62,6 +66,7 @@ type Service struct {
 	*settingsService     // CreateTeam, SetSCIM, CreateKey, RotateKey, …
 	*logsService         // QueryAudit, ExportAudit, ProvisioningLog, …
 	*ssoService          // CreateSAMLConnection, BeginSignIn, CompleteSignIn, SSOTraces, …
+	*eventsService       // ListEvents, CreateWebhook, NextWebhookDelivery, … (events)
 
 	Log *slog.Logger
 	// Now is the clock; tests replace it. Every feature reads it at each
@@ -89,6 +94,8 @@ func New(s store.Store, log *slog.Logger) *Service {
 	svc.settingsService = settings.New(settings.StoreOf(s), env)
 	svc.logsService = logs.New(s, env)
 	svc.ssoService = sso.New(sso.StoreOf(s), env)
+	notifier, _ := s.(store.EventNotifier) // wakes long polls and the webhook worker
+	svc.eventsService = events.New(events.StoreOf(s), env, notifier)
 	return svc
 }
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/internal/metrics"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
@@ -53,6 +54,17 @@ func Start(t testing.TB, st store.Store, o Options) *Server {
 	svc := service.New(st, log)
 	if o.Now != nil {
 		svc.Now = o.Now
+	}
+	// Wired as roster serve wires them: the store reports to the metrics
+	// and answers the readiness check.
+	if o.Config.Metrics == nil {
+		o.Config.Metrics = metrics.New(metrics.Config{})
+	}
+	if ob, ok := st.(store.Observable); ok {
+		ob.SetObserver(o.Config.Metrics)
+	}
+	if c, ok := st.(store.Checker); ok && o.Config.StoreCheck == nil {
+		o.Config.StoreCheck = c.Check
 	}
 	api := server.New(svc, log, o.Config)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -38,6 +38,11 @@ const (
 	ActSCIMManage Action = "scim.manage"
 	// ActAuditRead: read and export the audit log and the provisioning log.
 	ActAuditRead Action = "audit.read"
+	// ActEventsRead: read the team's event stream (docs/events.md).
+	ActEventsRead Action = "events.read"
+	// ActWebhooksManage: add, change, disable and delete the team's
+	// webhooks, see their delivery log and replay events to them.
+	ActWebhooksManage Action = "webhooks.manage"
 )
 
 // Permission is one row of the matrix: an action and the roles that may
@@ -70,6 +75,8 @@ var Permissions = []Permission{
 	{ActInvitesManage, "create, list, resend and revoke invites", admins},
 	{ActSCIMManage, "see and switch SCIM provisioning, manage SCIM keys and policies", admins},
 	{ActAuditRead, "read and export the audit and provisioning logs", admins},
+	{ActEventsRead, "read the team's event stream", admins},
+	{ActWebhooksManage, "manage webhooks, see their deliveries, replay events", admins},
 }
 
 // AllRoles lists the team roles, most powerful first.

@@ -31,12 +31,19 @@ type Reader interface {
 	Members(ctx context.Context, teamID, groupID string) ([]store.MemberRef, error)
 	MemberCount(ctx context.Context, teamID, groupID string) (int, error)
 	MemberCountUpTo(ctx context.Context, teamID, groupID string, limit int) (int, error)
+
+	// The deprovisioning guard (guard.go).
+	DeprovisionGuard(ctx context.Context, teamID string) (store.DeprovisionGuard, error)
+	ListDeprovisionHolds(ctx context.Context, teamID string) ([]store.DeprovisionHold, error)
 }
 
 // Tx is what provisioning reads and writes inside a transaction.
 type Tx interface {
 	domain.AuditWriter
 	domain.EventWriter
+	guardStore // guard.go
+	Team(ctx context.Context, id string) (store.Team, error)
+	TakeDeprovisionHolds(ctx context.Context, teamID string) ([]store.DeprovisionHold, error)
 	domain.SeatCounter
 	domain.RoleReader
 	domain.GroupRoleReader

@@ -207,8 +207,11 @@ func (s *Service) PatchUser(ctx context.Context, p domain.Principal, a domain.Ac
 
 func (s *Service) updateUser(ctx context.Context, p domain.Principal, a domain.Actor, id, ifMatch string, change func(store.User, scim.Resource) (scim.Resource, error)) (domain.UserView, error) {
 	var out store.User
+	var guard store.DeprovisionGuard
+	held := false
 	err := domain.RetryStale(ifMatch, "user", func() error {
 		return s.st.Tx(ctx, func(tx Tx) error {
+			held = false
 			u, err := tx.User(ctx, p.Team.ID, id)
 			if err != nil {
 				return err
@@ -242,6 +245,16 @@ func (s *Service) updateUser(ctx context.Context, p domain.Principal, a domain.A
 					verb = "reactivate"
 				}
 				if superAdmin, err = domain.GuardSCIMMember(ctx, tx, p, before, verb); err != nil {
+					return err
+				}
+			}
+			if before.Active && !u.Active {
+				// The mass-deprovisioning guard (guard.go): a held
+				// deactivation commits its hold, not the change.
+				if guard, err = s.guardDeprovision(ctx, tx, p, a, before, store.HoldDeactivate); errors.Is(err, errHeld) {
+					held = true
+					return nil
+				} else if err != nil {
 					return err
 				}
 			}
@@ -279,6 +292,9 @@ func (s *Service) updateUser(ctx context.Context, p domain.Principal, a domain.A
 	if err != nil {
 		return domain.UserView{}, domain.ErrorFor(err, "user", id)
 	}
+	if held {
+		return domain.UserView{}, heldError(p.Team, guard)
+	}
 	return domain.ViewOfUser(out)
 }
 
@@ -306,7 +322,10 @@ func changedKeys(before, after scim.Resource) []string {
 
 // DeleteUser removes the member and every group membership it has.
 func (s *Service) DeleteUser(ctx context.Context, p domain.Principal, a domain.Actor, id, ifMatch string) error {
+	var guard store.DeprovisionGuard
+	held := false
 	err := s.st.Tx(ctx, func(tx Tx) error {
+		held = false
 		u, err := tx.User(ctx, p.Team.ID, id)
 		if err != nil {
 			return err
@@ -317,6 +336,14 @@ func (s *Service) DeleteUser(ctx context.Context, p domain.Principal, a domain.A
 		superAdmin, err := domain.GuardSCIMMember(ctx, tx, p, u, "delete")
 		if err != nil {
 			return err
+		}
+		if u.Active { // deleting a deactivated member is not counted (guard.go)
+			if guard, err = s.guardDeprovision(ctx, tx, p, a, u, store.HoldDelete); errors.Is(err, errHeld) {
+				held = true
+				return nil
+			} else if err != nil {
+				return err
+			}
 		}
 		if err := tx.DeleteUser(ctx, p.Team.ID, id); err != nil {
 			return err
@@ -331,5 +358,8 @@ func (s *Service) DeleteUser(ctx context.Context, p domain.Principal, a domain.A
 		}
 		return s.env.Emit(ctx, tx, p.Team, a, domain.EventMemberDeleted, domain.MemberData(u))
 	})
+	if err == nil && held {
+		return heldError(p.Team, guard)
+	}
 	return domain.ErrorFor(err, "user", id)
 }

@@ -164,7 +164,9 @@ func testSSO(t *testing.T, s store.Store) {
 	if a, err := s.AccountByEmail(ctx, "ana@acme.example"); err != nil || a.ID != pw.ID {
 		t.Errorf("AccountByEmail finds %+v, %v; want the password account only", a, err)
 	}
-	tx(t, s, func(tx store.Tx) error { return tx.SetSSOAccountEmail(ctx, acc.ID, "ana.b@acme.example", base.Add(time.Hour)) })
+	tx(t, s, func(tx store.Tx) error {
+		return tx.SetSSOAccountEmail(ctx, acc.ID, "ana.b@acme.example", base.Add(time.Hour))
+	})
 	if a, err := s.Account(ctx, acc.ID); err != nil || a.Email != "ana.b@acme.example" || a.PasswordHash != "" {
 		t.Errorf("the SSO account after SetSSOAccountEmail: %+v, %v", a, err)
 	}
