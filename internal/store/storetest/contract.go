@@ -31,9 +31,9 @@ func hasDup(l []string) bool {
 
 func mkGroupWithID(t *testing.T, s store.Store, teamID, groupID, name string) store.Group {
 	t.Helper()
-	seq++
+	n := seq.Add(1)
 	g := store.Group{TeamID: teamID, ID: groupID, DisplayName: name, Attrs: []byte(`{"displayName":"` + name + `"}`),
-		Created: base.Add(time.Duration(seq) * time.Second), Modified: base, Version: 1}
+		Created: base.Add(time.Duration(n) * time.Second), Modified: base, Version: 1}
 	tx(t, s, func(tx store.Tx) error { return tx.CreateGroup(ctx, g) })
 	return g
 }

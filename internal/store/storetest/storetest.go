@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,11 +94,11 @@ var ctx = context.Background()
 // base is a fixed clock so stored times are predictable.
 var base = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-var seq int
+// seq numbers ids; concurrent writers (testEventOrder) call id at once.
+var seq atomic.Int64
 
 func id(prefix string) string {
-	seq++
-	return fmt.Sprintf("%s-%06d", prefix, seq)
+	return fmt.Sprintf("%s-%06d", prefix, seq.Add(1))
 }
 
 func tx(t *testing.T, s store.Store, fn func(tx store.Tx) error) {
@@ -116,11 +117,11 @@ func mkTeam(t *testing.T, s store.Store, slug string) store.Team {
 
 func mkUser(t *testing.T, s store.Store, teamID, userName string, mod func(*store.User)) store.User {
 	t.Helper()
-	seq++
+	n := seq.Add(1)
 	u := store.User{
 		TeamID: teamID, ID: id("user"), UserName: userName, Active: true, Source: "scim", Role: "Developer",
 		Emails: []store.Email{{Value: userName, Type: "work", Primary: true}}, Attrs: []byte(`{"userName":"` + userName + `"}`),
-		Created: base.Add(time.Duration(seq) * time.Second), Modified: base.Add(time.Duration(seq) * time.Second), Version: 1,
+		Created: base.Add(time.Duration(n) * time.Second), Modified: base.Add(time.Duration(n) * time.Second), Version: 1,
 	}
 	if mod != nil {
 		mod(&u)
@@ -131,9 +132,9 @@ func mkUser(t *testing.T, s store.Store, teamID, userName string, mod func(*stor
 
 func mkGroup(t *testing.T, s store.Store, teamID, name string) store.Group {
 	t.Helper()
-	seq++
+	n := seq.Add(1)
 	g := store.Group{TeamID: teamID, ID: id("group"), DisplayName: name, Attrs: []byte(`{"displayName":"` + name + `"}`),
-		Created: base.Add(time.Duration(seq) * time.Second), Modified: base, Version: 1}
+		Created: base.Add(time.Duration(n) * time.Second), Modified: base, Version: 1}
 	tx(t, s, func(tx store.Tx) error { return tx.CreateGroup(ctx, g) })
 	return g
 }
