@@ -100,6 +100,23 @@ func TestAuditCompleteness(t *testing.T) {
 			f.markAudit()
 			return f.admin.do("PUT", f.e.teamPath("/groups/"+g+"/roles"), map[string]any{"roles": []any{"Billing"}})
 		}, 200, adminActor},
+		"post /teams/{slug}/sso/connections": {func(f *fixture) response {
+			return f.admin.do("POST", f.e.teamPath("/sso/connections"), map[string]any{"type": "saml", "name": "Okta",
+				"idp_metadata": string(testIdPMetadata(f.e.t)), "preset": "okta"})
+		}, 201, adminActor},
+		"patch /teams/{slug}/sso/connections/{id}": {func(f *fixture) response {
+			id := f.e.ssoConnection()
+			f.markAudit()
+			return f.script.do("PATCH", f.e.teamPath("/sso/connections/"+id), map[string]any{"enabled": false})
+		}, 200, func(*fixture) string { return "token:script" }},
+		"delete /teams/{slug}/sso/connections/{id}": {func(f *fixture) response {
+			id := f.e.ssoConnection()
+			f.markAudit()
+			return f.admin.do("DELETE", f.e.teamPath("/sso/connections/"+id), nil)
+		}, 204, adminActor},
+		"patch /teams/{slug}/sso/policy": {func(f *fixture) response {
+			return f.admin.do("PATCH", f.e.teamPath("/sso/policy"), map[string]any{"jit": true, "domains": []any{"acme.example"}})
+		}, 200, adminActor},
 		"put /teams/{slug}/scim": {func(f *fixture) response {
 			return f.admin.do("PUT", f.e.teamPath("/scim"), map[string]any{"enabled": true})
 		}, 200, adminActor},
