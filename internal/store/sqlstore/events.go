@@ -209,10 +209,15 @@ func (t *txStore) PruneEvents(ctx context.Context, teamID string, before time.Ti
 // AddMembersChanged is AddMembers, reporting the users it added (not the
 // ones already in the group), in id order.
 func (t *txStore) AddMembersChanged(ctx context.Context, teamID, groupID string, userIDs []string) ([]string, error) {
+	// Rows are inserted in id order, so two transactions adding
+	// overlapping members wait for each other instead of deadlocking.
 	userIDs = slices.Clone(userIDs)
 	slices.Sort(userIDs)
 	userIDs = slices.Compact(userIDs)
 	var added []string
+	// Up to 256 rows a statement. The rows are padded to a power of two by
+	// repeating the last one (ON CONFLICT DO NOTHING skips the repeats), so
+	// the statement cache sees a handful of query texts.
 	const chunk = 256
 	for start := 0; start < len(userIDs); start += chunk {
 		part := userIDs[start:min(start+chunk, len(userIDs))]

@@ -1050,42 +1050,16 @@ func (t *txStore) DeleteGroup(ctx context.Context, teamID, id string) error {
 	return t.RemoveAllMembers(ctx, teamID, id)
 }
 
+// AddMembers and RemoveMembers are the writes of events.go that report
+// what they changed, with the report dropped.
 func (t *txStore) AddMembers(ctx context.Context, teamID, groupID string, userIDs []string) error {
-	// Rows are inserted in id order, so two transactions adding
-	// overlapping members wait for each other instead of deadlocking.
-	userIDs = slices.Clone(userIDs)
-	slices.Sort(userIDs)
-	userIDs = slices.Compact(userIDs)
-	// Up to 256 rows a statement. The rows are padded to a power of two by
-	// repeating the last one (ON CONFLICT DO NOTHING skips the repeats), so
-	// the statement cache sees a handful of query texts.
-	const chunk = 256
-	for start := 0; start < len(userIDs); start += chunk {
-		part := userIDs[start:min(start+chunk, len(userIDs))]
-		n := 1
-		for n < len(part) {
-			n *= 2
-		}
-		args := make([]any, 0, 3*n)
-		for i := range n {
-			args = append(args, teamID, groupID, part[min(i, len(part)-1)])
-		}
-		if _, err := t.exec(ctx, `INSERT INTO group_members (team_id, group_id, user_id) VALUES (?, ?, ?)`+strings.Repeat(", (?, ?, ?)", n-1)+` ON CONFLICT DO NOTHING`, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := t.AddMembersChanged(ctx, teamID, groupID, userIDs)
+	return err
 }
 
 func (t *txStore) RemoveMembers(ctx context.Context, teamID, groupID string, userIDs []string) error {
-	userIDs = slices.Clone(userIDs) // id order, as in AddMembers
-	slices.Sort(userIDs)
-	for _, id := range slices.Compact(userIDs) {
-		if _, err := t.exec(ctx, `DELETE FROM group_members WHERE team_id = ? AND group_id = ? AND user_id = ?`, teamID, groupID, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := t.RemoveMembersChanged(ctx, teamID, groupID, userIDs)
+	return err
 }
 
 func (t *txStore) RemoveAllMembers(ctx context.Context, teamID, groupID string) error {
