@@ -2,73 +2,28 @@ package server
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"log/slog"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/internal/testcert"
 )
 
-// selfSigned makes a certificate for 127.0.0.1 and localhost named cn,
-// and its key, in PEM.
+// selfSigned makes a certificate for 127.0.0.1 and localhost named cn.
 func selfSigned(t *testing.T, cn string) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb})
+	c, k, _ := testcert.SelfSigned(t, cn)
+	return c, k
 }
 
-// writePair writes the files and moves their modification time on, as a
-// renewal does (some file systems keep only seconds).
-func writePair(t *testing.T, certFile, keyFile string, cert, key []byte, at time.Time) {
-	t.Helper()
-	for f, b := range map[string][]byte{certFile: cert, keyFile: key} {
-		if err := os.WriteFile(f, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(f, at, at); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// servedCN makes a new TLS connection to addr and names the certificate
-// it was shown.
-func servedCN(t *testing.T, addr string) string {
-	t.Helper()
-	conn, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	return conn.ConnectionState().PeerCertificates[0].Subject.CommonName
-}
+var (
+	writePair = testcert.WritePair
+	servedCN  = testcert.ServedCN
+)
 
 // TestCertReloadOnFileChange: a running HTTPS server shows the new
 // certificate to the next connection once the files change, without a
