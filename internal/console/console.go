@@ -86,6 +86,9 @@ func Mount(mux *http.ServeMux, cfg Config) *Console {
 	for pattern, h := range c.ssoRoutes() { // pages_sso.go
 		mux.Handle(pattern, websession.CrossOrigin(h, deny))
 	}
+	for pattern, h := range c.eventRoutes() { // pages_webhooks.go
+		mux.Handle(pattern, websession.CrossOrigin(h, deny))
+	}
 	return c
 }
 

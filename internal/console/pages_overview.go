@@ -27,6 +27,12 @@ type overviewData struct {
 	Now   time.Time
 	// ActivityDays is how far back the chart reaches.
 	ActivityDays int
+	// WebhookAlerts are the team's webhooks switched off after failing
+	// (pages_webhooks.go), for those who manage webhooks.
+	WebhookAlerts []service.WebhookView
+	// Paused is the deprovisioning guard while it holds changes, for
+	// those who may confirm or reject them.
+	Paused *service.GuardView
 }
 
 type step struct {
@@ -57,6 +63,12 @@ func (c *Console) overviewPage(w http.ResponseWriter, r *http.Request, p *page) 
 		}
 	}
 	d.Steps = nextSteps(p, o, d.BaseURL)
+	if d.WebhookAlerts, err = c.webhookAlerts(r, p); err != nil {
+		return err
+	}
+	if d.Paused, err = c.guardPaused(r, p); err != nil {
+		return err
+	}
 	p.Title, p.Nav, p.Data = o.Team.Name, "overview", d
 	p.notice()
 	return c.render(w, "overview", p)
