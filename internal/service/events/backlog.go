@@ -1,0 +1,37 @@
+package events
+
+import "context"
+
+// WebhookBacklog is how many events, over every team, are committed and
+// not yet delivered (or given up on) to every enabled endpoint of their
+// team: per team, the events after the endpoint furthest behind. Events
+// pruned while an endpoint was behind are not counted. The delivery worker
+// reports it as roster_event_queue_depth.
+func (s *Service) WebhookBacklog(ctx context.Context) (int64, error) {
+	teams, err := s.st.ListTeams(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, t := range teams {
+		list, err := s.st.ListWebhookEndpoints(ctx, t.ID)
+		if err != nil {
+			return 0, err
+		}
+		if len(list) == 0 {
+			continue
+		}
+		pos, err := s.st.EventPosition(ctx, t.ID)
+		if err != nil {
+			return 0, err
+		}
+		var behind int64
+		for _, e := range list {
+			if e.Enabled {
+				behind = max(behind, pos.LastSeq-max(e.AckedSeq, pos.PrunedThrough))
+			}
+		}
+		total += behind
+	}
+	return total, nil
+}
