@@ -114,6 +114,9 @@ func (s *API) apiRouteTable() []apiRoute {
 	routes = append(routes, s.apiLogRoutes()...)    // api_logs.go
 	routes = append(routes, s.apiSSORoutes()...)    // api_sso.go
 	routes = append(routes, s.apiOverviewRoutes()...)
+	routes = append(routes, s.apiEventRoutes()...)   // api_events.go
+	routes = append(routes, s.apiWebhookRoutes()...) // api_webhooks.go
+	routes = append(routes, s.apiGuardRoutes()...)   // api_guard.go
 	return routes
 }
 

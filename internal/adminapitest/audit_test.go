@@ -117,6 +117,46 @@ func TestAuditCompleteness(t *testing.T) {
 		"patch /teams/{slug}/sso/policy": {func(f *fixture) response {
 			return f.admin.do("PATCH", f.e.teamPath("/sso/policy"), map[string]any{"jit": true, "domains": []any{"acme.example"}})
 		}, 200, adminActor},
+		"post /teams/{slug}/webhooks": {func(f *fixture) response {
+			return f.admin.do("POST", f.e.teamPath("/webhooks"), map[string]any{"url": "https://hooks.example.com/roster"})
+		}, 201, adminActor},
+		"patch /teams/{slug}/webhooks/{id}": {func(f *fixture) response {
+			id := f.webhook()
+			return f.script.do("PATCH", f.e.teamPath("/webhooks/"+id), map[string]any{"enabled": false, "description": "paused"})
+		}, 200, func(*fixture) string { return "token:script" }},
+		"delete /teams/{slug}/webhooks/{id}": {func(f *fixture) response {
+			id := f.webhook()
+			return f.admin.do("DELETE", f.e.teamPath("/webhooks/"+id), nil)
+		}, 204, adminActor},
+		"post /teams/{slug}/webhooks/{id}/rotate-secret": {func(f *fixture) response {
+			id := f.webhook()
+			return f.admin.do("POST", f.e.teamPath("/webhooks/"+id+"/rotate-secret"), map[string]any{"grace": "1h"})
+		}, 200, adminActor},
+		"post /teams/{slug}/webhooks/{id}/replay": {func(f *fixture) response {
+			id := f.webhook()
+			return f.admin.do("POST", f.e.teamPath("/webhooks/"+id+"/replay"), map[string]any{"since_seq": 1})
+		}, 202, adminActor},
+		"patch /teams/{slug}/deprovisioning": {func(f *fixture) response {
+			return f.script.do("PATCH", f.e.teamPath("/deprovisioning"), map[string]any{"percent": 30, "window_seconds": 1800})
+		}, 200, func(*fixture) string { return "token:script" }},
+		"post /teams/{slug}/deprovisioning/confirm": {func(f *fixture) response {
+			// The held member is gone by then: the confirmation applies
+			// nothing, so its own event is the only one.
+			victim := f.e.addMember("held@acme.example", []string{"Developer"}, store.SourceSCIM, true)
+			f.e.pauseGuard(victim)
+			f.admin.do("DELETE", f.e.teamPath("/members/"+victim.ID), nil).must(f.e.t, 204)
+			f.markAudit()
+			r := f.admin.do("POST", f.e.teamPath("/deprovisioning/confirm"), nil)
+			if skipped, _ := r.Body["skipped"].([]any); len(skipped) != 1 {
+				f.e.t.Fatalf("confirm %s", r.Raw)
+			}
+			return r
+		}, 200, adminActor},
+		"post /teams/{slug}/deprovisioning/reject": {func(f *fixture) response {
+			f.e.pauseGuard(f.e.addMember("held@acme.example", []string{"Developer"}, store.SourceSCIM, true))
+			f.markAudit()
+			return f.admin.do("POST", f.e.teamPath("/deprovisioning/reject"), nil)
+		}, 200, adminActor},
 		"put /teams/{slug}/scim": {func(f *fixture) response {
 			return f.admin.do("PUT", f.e.teamPath("/scim"), map[string]any{"enabled": true})
 		}, 200, adminActor},

@@ -14,6 +14,7 @@ package adminapitest
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"sort"
@@ -508,6 +509,77 @@ func authzRows() []authzRow {
 			setup: func(f *authzFixture) authzReq { f.ssoTrace(); return authzReq{okCheck: listed("traces")} }},
 		{name: "sso trace", method: "GET", route: t + "/sso/traces/{id}", need: needAction, act: service.ActAuditRead, ok: 200,
 			setup: func(f *authzFixture) authzReq { return authzReq{id: f.ssoTrace()} }},
+		// The event stream, webhooks and the deprovisioning guard
+		// (events_test.go, webhooks_api_test.go, guard_test.go).
+		{name: "events", method: "GET", route: t + "/events", need: needAction, act: service.ActEventsRead, ok: 200,
+			setup: func(f *authzFixture) authzReq {
+				return authzReq{query: "?limit=1000", okCheck: func(t *testing.T, r response) {
+					data, _ := r.Body["data"].([]any)
+					if len(data) == 0 {
+						t.Errorf("team A's events are not listed: %.300s", r.Raw)
+					}
+					for _, ev := range data {
+						if team, _ := ev.(map[string]any)["team"].(map[string]any); team["id"] != f.e.Team.ID {
+							t.Errorf("an event of another team: %v", ev)
+						}
+					}
+				}}
+			}},
+		{name: "webhooks", method: "GET", route: t + "/webhooks", need: needAction, act: service.ActWebhooksManage, ok: 200,
+			setup: func(f *authzFixture) authzReq { f.webhook(); return authzReq{okCheck: listed("webhooks")} }},
+		{name: "create webhook", method: "POST", route: t + "/webhooks", need: needAction, act: service.ActWebhooksManage, ok: 201,
+			setup: func(f *authzFixture) authzReq {
+				return authzReq{body: map[string]any{"url": "https://hooks.example.com/authz-created", "types": []any{"member.*"}}}
+			}},
+		{name: "webhook", method: "GET", route: t + "/webhooks/{id}", need: needAction, act: service.ActWebhooksManage, ok: 200,
+			setup: func(f *authzFixture) authzReq { return authzReq{id: f.webhook()} }},
+		{name: "change webhook", method: "PATCH", route: t + "/webhooks/{id}", need: needAction, act: service.ActWebhooksManage, ok: 200,
+			setup: func(f *authzFixture) authzReq {
+				// The attack would send team A's events to the attacker.
+				return authzReq{id: f.webhook(), body: map[string]any{"url": "https://attacker.example.net/steal", "enabled": false}}
+			}},
+		{name: "delete webhook", method: "DELETE", route: t + "/webhooks/{id}", need: needAction, act: service.ActWebhooksManage, ok: 204,
+			setup: func(f *authzFixture) authzReq { return authzReq{id: f.webhook()} }},
+		{name: "rotate webhook secret", method: "POST", route: t + "/webhooks/{id}/rotate-secret", need: needAction, act: service.ActWebhooksManage, ok: 200,
+			setup: func(f *authzFixture) authzReq {
+				return authzReq{id: f.webhook(), body: map[string]any{"grace": "1h"}, okCheck: func(t *testing.T, r response) {
+					if sec, _ := r.Body["secret"].(string); !strings.HasPrefix(sec, "whsec_") {
+						t.Errorf("no new secret: %.300s", r.Raw)
+					}
+				}}
+			}},
+		{name: "webhook deliveries", method: "GET", route: t + "/webhooks/{id}/deliveries", need: needAction, act: service.ActWebhooksManage, ok: 200,
+			setup: func(f *authzFixture) authzReq { return authzReq{id: f.webhook(), okCheck: listed("deliveries")} }},
+		{name: "replay webhook", method: "POST", route: t + "/webhooks/{id}/replay", need: needAction, act: service.ActWebhooksManage, ok: 202,
+			setup: func(f *authzFixture) authzReq {
+				return authzReq{id: f.webhook(), body: map[string]any{"since_seq": 1}}
+			}},
+		{name: "deprovisioning guard", method: "GET", route: t + "/deprovisioning", need: needAction, act: service.ActSCIMManage, ok: 200, setup: none},
+		{name: "change deprovisioning guard", method: "PATCH", route: t + "/deprovisioning", need: needAction, act: service.ActSCIMManage, ok: 200,
+			setup: func(f *authzFixture) authzReq {
+				// The attack would switch the guard off.
+				return authzReq{body: map[string]any{"enabled": false}, after: func(t *testing.T) {
+					f.super.do("PATCH", f.e.teamPath("/deprovisioning"), map[string]any{"enabled": true}).must(t, 200)
+				}}
+			}},
+		{name: "confirm deprovisioning", method: "POST", route: t + "/deprovisioning/confirm", need: needAction, act: service.ActSCIMManage, ok: 200,
+			setup: func(f *authzFixture) authzReq {
+				f.e.pauseGuard(f.victim(dev))
+				return authzReq{okCheck: func(t *testing.T, r response) {
+					if applied, _ := r.Body["applied"].([]any); len(applied) != 1 {
+						t.Errorf("the held delete was not applied: %.300s", r.Raw)
+					}
+				}, after: f.e.restoreGuard}
+			}},
+		{name: "reject deprovisioning", method: "POST", route: t + "/deprovisioning/reject", need: needAction, act: service.ActSCIMManage, ok: 200,
+			setup: func(f *authzFixture) authzReq {
+				f.e.pauseGuard(f.victim(dev))
+				return authzReq{okCheck: func(t *testing.T, r response) {
+					if dropped, _ := r.Body["dropped"].([]any); len(dropped) != 1 {
+						t.Errorf("the held delete was not dropped: %.300s", r.Raw)
+					}
+				}, after: f.e.restoreGuard}
+			}},
 	}
 }
 
@@ -743,6 +815,9 @@ type authzState struct {
 	Invites      []string
 	Keys         []string
 	Audit        string // team A's newest audit events
+	Webhooks     []string
+	Guard        string // the deprovisioning guard's settings, state and holds
+	Events       string // where team A's event stream stands
 	Account      []string
 	AccountAudit string // the newest events of the account trail (sign-ins, tokens, …)
 
@@ -803,6 +878,23 @@ func (f *authzFixture) snapshot(t *testing.T) authzState {
 	}
 	s.Audit, err = newestAudit(ctx, st, team.ID)
 	fail(err)
+	hooks, err := st.ListWebhookEndpoints(ctx, team.ID)
+	fail(err)
+	for _, h := range hooks {
+		// Settings only: a delivery worker moves the progress on its own
+		// (a refused replay shows in the audit trail).
+		s.Webhooks = append(s.Webhooks, fmt.Sprintf("%s %s types=%v enabled=%v secret=%x", h.ID, h.URL, h.Types, h.Enabled,
+			sha256.Sum256([]byte(h.Secret+" "+h.OldSecret))))
+		s.ids = append(s.ids, h.ID)
+	}
+	g, err := st.DeprovisionGuard(ctx, team.ID)
+	fail(err)
+	holds, err := st.ListDeprovisionHolds(ctx, team.ID)
+	fail(err)
+	s.Guard = fmt.Sprintf("enabled=%v %d%% min=%d window=%s paused=%v holds=%d", g.Enabled, g.Percent, g.MinCount, g.Window, g.PausedAt != nil, len(holds))
+	pos, err := st.EventPosition(ctx, team.ID)
+	fail(err)
+	s.Events = fmt.Sprintf("last=%d pruned=%d", pos.LastSeq, pos.PrunedThrough)
 	acc, err := st.AccountByEmail(ctx, f.adminEmail)
 	fail(err)
 	s.Account = append(s.Account, fmt.Sprintf("%s %s %s", acc.ID, acc.Email, acc.PasswordHash))
@@ -845,6 +937,13 @@ func (a authzState) diff(b authzState, withAccountAudit bool) []string {
 	cmp("invite", a.Invites, b.Invites)
 	cmp("key", a.Keys, b.Keys)
 	cmp("account", a.Account, b.Account)
+	cmp("webhook", a.Webhooks, b.Webhooks)
+	if a.Guard != b.Guard {
+		out = append(out, "guard before: "+a.Guard, "guard after:  "+b.Guard)
+	}
+	if a.Events != b.Events {
+		out = append(out, "events before: "+a.Events, "events after:  "+b.Events)
+	}
 	if a.Audit != b.Audit {
 		out = append(out, "team A's audit trail has new events")
 	}

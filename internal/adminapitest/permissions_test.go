@@ -30,6 +30,12 @@ var probes = map[service.Action]func(e *env, c *client) response{
 		return c.do("PUT", e.teamPath("/scim"), map[string]any{"enabled": true})
 	},
 	service.ActAuditRead: func(e *env, c *client) response { return c.do("GET", e.teamPath("/audit"), nil) },
+	service.ActEventsRead: func(e *env, c *client) response {
+		return c.do("GET", e.teamPath("/events?limit=5"), nil)
+	},
+	service.ActWebhooksManage: func(e *env, c *client) response {
+		return c.do("POST", e.teamPath("/webhooks"), map[string]any{"url": "https://hooks.example.com/" + strings.TrimSuffix(uniq("probe"), "@acme.example")})
+	},
 }
 
 func TestPermissionMatrix(t *testing.T) {
@@ -66,12 +72,14 @@ func TestPermissionMatrix(t *testing.T) {
 	}
 	// The matrix as documented: admins manage, everyone reads.
 	want := map[service.Action][]string{
-		service.ActTeamView:      {"Super Admin", "Admin", "Billing", "Developer"},
-		service.ActMembersRead:   {"Super Admin", "Admin", "Billing", "Developer"},
-		service.ActMembersManage: {"Super Admin", "Admin"},
-		service.ActInvitesManage: {"Super Admin", "Admin"},
-		service.ActSCIMManage:    {"Super Admin", "Admin"},
-		service.ActAuditRead:     {"Super Admin", "Admin"},
+		service.ActTeamView:       {"Super Admin", "Admin", "Billing", "Developer"},
+		service.ActMembersRead:    {"Super Admin", "Admin", "Billing", "Developer"},
+		service.ActMembersManage:  {"Super Admin", "Admin"},
+		service.ActInvitesManage:  {"Super Admin", "Admin"},
+		service.ActSCIMManage:     {"Super Admin", "Admin"},
+		service.ActAuditRead:      {"Super Admin", "Admin"},
+		service.ActEventsRead:     {"Super Admin", "Admin"},
+		service.ActWebhooksManage: {"Super Admin", "Admin"},
 	}
 	for act, roles := range want {
 		for _, role := range service.AllRoles {
