@@ -37,6 +37,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.MemProfile, "memprofile", "", "write an allocation profile to this file at the end")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	serveBaseline := fs.Bool("serve-baseline", false, "internal: serve the in-memory baseline and print its URL (the bench's child process)")
+	outbox := fs.Bool("outbox", false, "measure what the event outbox costs a SCIM write: the write scenarios (create, patch, deactivate) on two servers, with events and without (internal/bench/outbox.go)")
+	rounds := fs.Int("rounds", 3, "with --outbox: rounds of the scenarios, alternating the servers' order")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -57,6 +59,22 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	o.Progress = stderr
 	o.Open = openBenchStore(o.Backend, *dataDir, *databaseURL)
+	if *outbox {
+		if *dataDir != "" || o.Base != "" {
+			return errors.New("--outbox starts two servers on stores of their own: leave out --data-dir and --base")
+		}
+		if !flagSet(fs, "scenarios") {
+			o.Scenarios = nil // bench.OutboxScenarios
+		}
+		rep, err := bench.OutboxCost(ctx, o, *rounds)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return rep.WriteJSON(stdout)
+		}
+		return rep.WriteText(stdout)
+	}
 	rep, err := bench.Run(ctx, o)
 	if err != nil {
 		return err
@@ -119,4 +137,11 @@ func openBenchStore(backend, dataDir, databaseURL string) func(ctx context.Conte
 		}
 		return bench.OpenedStore{}, fmt.Errorf("unknown backend %q (sqlite or postgres)", backend)
 	}
+}
+
+// flagSet reports whether the command line set the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -383,6 +383,10 @@ func runScenario(ctx context.Context, o Options, t *target, c *client, name, run
 		r.loop(ctx, func(w *worker, ctx context.Context) error { return w.create(ctx, true) })
 	case "deactivate":
 		r.loop(ctx, (*worker).deactivate)
+	case "create": // outbox.go
+		r.loop(ctx, func(w *worker, ctx context.Context) error { return w.create(ctx, false) })
+	case "patch": // outbox.go
+		r.loop(ctx, (*worker).patchTitle)
 	case "put-profile":
 		r.loop(ctx, (*worker).putProfile)
 	case "mixed":

@@ -42,6 +42,9 @@ type target struct {
 	storeSize func() int64 // bytes; nil when unknown
 	close     func()
 	peakRSS   func() float64 // MiB; the baseline's, when in a child process
+	// events is how many events the bench team's stream holds (Roster
+	// in-process only).
+	events func(ctx context.Context) (int64, error)
 }
 
 // userBody is the body an IdP sends to create member i (Okta's shape).
@@ -128,6 +131,19 @@ func startRoster(ctx context.Context, o Options, progress func(string, ...any)) 
 	if team, err = svc.SetSCIM(ctx, team.Slug, true, a); err != nil {
 		return fail(err)
 	}
+	// The deprovisioning guard (on by default) would pause the
+	// deactivate scenario's mass deactivations, as it should an IdP's:
+	// the bench's team has it off.
+	if err := st.Tx(ctx, func(tx store.Tx) error {
+		g, err := tx.LockDeprovisionGuard(ctx, team.ID, time.Now())
+		if err != nil {
+			return err
+		}
+		g.Enabled = false
+		return tx.SetDeprovisionGuard(ctx, g)
+	}); err != nil {
+		return fail(fmt.Errorf("switching the deprovisioning guard off: %w", err))
+	}
 	key, err := svc.CreateKey(ctx, team.Slug, "bench", nil, a)
 	if err != nil {
 		return fail(err)
@@ -153,7 +169,11 @@ func startRoster(ctx context.Context, o Options, progress func(string, ...any)) 
 	if err != nil {
 		return fail(err)
 	}
-	return &target{name: "roster", base: url + server.SCIMPrefix, token: key.Token, users: users, storeSize: size,
+	events := func(ctx context.Context) (int64, error) {
+		pos, err := st.EventPosition(ctx, team.ID)
+		return pos.LastSeq, err
+	}
+	return &target{name: "roster", base: url + server.SCIMPrefix, token: key.Token, users: users, storeSize: size, events: events,
 		close: func() {
 			stop()
 			for _, f := range cleanup {
