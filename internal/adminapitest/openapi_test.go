@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
@@ -424,4 +425,97 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		}
 	}
 	_ = http.StatusOK
+}
+
+// TestEventRoutesMatchOpenAPI checks the answers of the event stream's,
+// the webhooks' and the deprovisioning guard's routes against their
+// documented schemas, strictly: every operation at least once, with its
+// lists filled (an event of each kind the sample makes, a delivery, a held
+// change), and the refusals they document.
+func TestEventRoutesMatchOpenAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ad := serverDoc(t, e)
+	var findings []string
+	covered := map[string]bool{}
+	call := func(c *client, method, path string, body any, want int) response {
+		t.Helper()
+		r := c.do(method, path, body)
+		if r.Status != want {
+			t.Fatalf("%s %s: %d, want %d: %.300s", method, path, r.Status, want, r.Raw)
+		}
+		findings = append(findings, ad.check(method, path, r)...)
+		covered[method+" "+ad.route(path)] = true
+		return r
+	}
+	ctx := context.Background()
+	admin := e.login(e.Admin, e.AdminPassword)
+	tp := e.teamPath
+
+	// Events of several kinds, then the stream.
+	call(admin, "POST", tp("/scim/keys"), map[string]any{"name": "okta"}, 201)
+	dev := e.addMember(uniq("dev"), []string{service.RoleDeveloper}, store.SourceManual, true)
+	call(admin, "PATCH", tp("/members/"+dev.ID), map[string]any{"roles": []any{"Billing"}}, 200)
+	e.addGroup("Engineering", dev.ID)
+	page := call(admin, "GET", tp("/events?limit=1000"), nil, 200)
+	if n := len(page.Body["data"].([]any)); n < 4 {
+		t.Fatalf("%d events", n)
+	}
+	call(admin, "GET", tp("/events?limit=1&after=1&wait=1ms"), nil, 200)
+	call(admin, "GET", tp("/events?after=x"), nil, 400)
+	call(e.anon(), "GET", tp("/events"), nil, 401)
+	call(e.login(dev.UserName, testPassword), "GET", tp("/events"), nil, 403)
+
+	// Webhooks, with a delivery in the log.
+	wh := call(admin, "POST", tp("/webhooks"), map[string]any{"url": "https://hooks.example.com/a", "types": []any{"member.*"}, "description": "app"}, 201)
+	id := wh.Body["id"].(string)
+	call(admin, "POST", tp("/webhooks"), map[string]any{"url": "http://10.0.0.1/"}, 400)
+	call(admin, "GET", tp("/webhooks"), nil, 200)
+	call(admin, "GET", tp("/webhooks/"+id), nil, 200)
+	call(admin, "GET", tp("/webhooks/nope"), nil, 404)
+	call(admin, "PATCH", tp("/webhooks/"+id), map[string]any{"enabled": false}, 200)
+	call(admin, "PATCH", tp("/webhooks/"+id), map[string]any{"enabled": true, "types": []any{"*"}}, 200)
+	call(admin, "POST", tp("/webhooks/"+id+"/rotate-secret"), map[string]any{"grace": "1h"}, 200)
+	if err := e.St.Tx(ctx, func(tx store.Tx) error {
+		return tx.AppendWebhookDelivery(ctx, store.WebhookDelivery{TeamID: e.Team.ID, EndpointID: id, ID: service.NewID(), EventID: service.NewID(),
+			Seq: 1, Attempt: 1, At: time.Now(), Status: 503, Latency: 12 * time.Millisecond, Outcome: store.DeliveryFailed, Error: "503 Service Unavailable", Response: "busy"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dl := call(admin, "GET", tp("/webhooks/"+id+"/deliveries"), nil, 200)
+	if n := len(dl.Body["deliveries"].([]any)); n == 0 {
+		t.Fatalf("no deliveries: %s", dl.Raw)
+	}
+	call(admin, "POST", tp("/webhooks/"+id+"/replay"), map[string]any{"seq": 1}, 202)
+	call(admin, "POST", tp("/webhooks/"+id+"/replay"), map[string]any{"since_seq": 1}, 202)
+	call(admin, "POST", tp("/webhooks/"+id+"/replay"), map[string]any{}, 400)
+	call(admin, "DELETE", tp("/webhooks/"+id), nil, 204)
+
+	// The guard: settings, paused with a held change, confirm and reject.
+	call(admin, "GET", tp("/deprovisioning"), nil, 200)
+	call(admin, "PATCH", tp("/deprovisioning"), map[string]any{"percent": 25}, 200)
+	call(admin, "PATCH", tp("/deprovisioning"), map[string]any{"percent": 0}, 400)
+	call(admin, "POST", tp("/deprovisioning/confirm"), nil, 409)
+	e.pauseGuard(e.addMember(uniq("held"), []string{service.RoleDeveloper}, store.SourceSCIM, true))
+	g := call(admin, "GET", tp("/deprovisioning"), nil, 200)
+	if len(g.Body["held"].([]any)) != 1 || g.Body["paused_reason"] == "" {
+		t.Fatalf("paused guard %s", g.Raw)
+	}
+	call(admin, "PATCH", tp("/deprovisioning"), map[string]any{"enabled": false}, 409)
+	call(admin, "POST", tp("/deprovisioning/reject"), nil, 200)
+	e.pauseGuard(e.addMember(uniq("held"), []string{service.RoleDeveloper}, store.SourceSCIM, true))
+	call(admin, "POST", tp("/deprovisioning/confirm"), nil, 200)
+
+	for _, f := range findings {
+		t.Error(f)
+	}
+	for _, want := range []string{"GET /teams/{slug}/events", "GET /teams/{slug}/webhooks", "POST /teams/{slug}/webhooks",
+		"GET /teams/{slug}/webhooks/{id}", "PATCH /teams/{slug}/webhooks/{id}", "DELETE /teams/{slug}/webhooks/{id}",
+		"POST /teams/{slug}/webhooks/{id}/rotate-secret", "GET /teams/{slug}/webhooks/{id}/deliveries", "POST /teams/{slug}/webhooks/{id}/replay",
+		"GET /teams/{slug}/deprovisioning", "PATCH /teams/{slug}/deprovisioning", "POST /teams/{slug}/deprovisioning/confirm",
+		"POST /teams/{slug}/deprovisioning/reject"} {
+		if !covered[want] {
+			t.Errorf("the sample answers no %s", want)
+		}
+	}
 }
