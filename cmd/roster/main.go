@@ -68,6 +68,14 @@ Usage:
   roster sso policy      --data-dir DIR --team SLUG [--require-sso=true|false] [--jit=true|false] [--domains a.example,b.example|none]
                          [--allow-idp-initiated=ID] [--deny-idp-initiated=ID] [--json]
   roster sso traces      --data-dir DIR --team SLUG [--limit 50] [--json]
+  roster events          --data-dir DIR --team SLUG [--after CURSOR] [--limit N] [--json]
+  roster webhook create  --data-dir DIR --team SLUG --url URL [--types member.*,group.*] [--description D] [--json]
+  roster webhook list    --data-dir DIR --team SLUG [--json]
+  roster webhook enable  --data-dir DIR --team SLUG --id ID
+  roster webhook disable --data-dir DIR --team SLUG --id ID
+  roster webhook delete  --data-dir DIR --team SLUG --id ID
+  roster webhook deliveries --data-dir DIR --team SLUG --id ID [--limit 100] [--json]
+  roster webhook replay  --data-dir DIR --team SLUG --id ID (--since-seq N | --seq N) [--json]
   roster version         [--json]
   roster help [COMMAND]  (or: roster COMMAND --help)
 
@@ -153,6 +161,15 @@ var commands = []cliCommand{
 	{"sso delete", "deletes an SSO connection and the identities made through it", out(ssoToggle("delete"))},
 	{"sso policy", "shows or sets a team's sign-in policy (require SSO, just-in-time members, domains, IdP-initiated)", out(ssoPolicy)},
 	{"sso traces", "shows a team's sign-in attempts through its IdPs, newest first, with why each failed", out(ssoTraces)},
+	// events.go: the event stream and webhooks (docs/events.md).
+	{"events", "prints a team's events after a cursor, oldest first, as the pull API does", out(eventsList)},
+	{"webhook create", "adds a webhook to a team and prints its signing secret once", out(webhookCreate)},
+	{"webhook list", "lists a team's webhooks: status, URL, types, how far each is delivered", out(webhookList)},
+	{"webhook enable", "enables a webhook: it goes on from the event it stopped at, at once", out(webhookToggle("enable"))},
+	{"webhook disable", "disables a webhook: events wait for it until it is enabled", out(webhookToggle("disable"))},
+	{"webhook delete", "deletes a webhook and its delivery log", out(webhookToggle("delete"))},
+	{"webhook deliveries", "shows a webhook's delivery attempts, newest first: status, latency, error", out(webhookDeliveries)},
+	{"webhook replay", "sends a webhook events again: one, or every one since a seq", out(webhookReplay)},
 	{"version", "prints the version, VCS revision, build time and Go version of this binary", versionCmd},
 }
 
@@ -268,10 +285,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	provRows := fs.Int("provlog-rows", 100000, "provisioning log entries kept per team (env ROSTER_PROVLOG_ROWS)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of the proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
 	ssoPrivate := fs.Bool("sso-allow-private-networks", false, "let SSO reach IdPs (metadata URLs, OIDC issuers) on private and loopback addresses; off, a team admin can't make Roster fetch from its own network (env ROSTER_SSO_ALLOW_PRIVATE_NETWORKS)")
+	retention := durationFlag(fs, "event-retention", service.DefaultEventRetention, "how long events are kept for the pull API, webhook retries and replays; a cursor older than that gets 410 (env ROSTER_EVENT_RETENTION)")
+	hooksPrivate := fs.Bool("webhooks-allow-private-networks", false, "let webhooks reach receivers on private and loopback addresses (http only to loopback); off, a team admin can't make Roster post into its own network (env ROSTER_WEBHOOKS_ALLOW_PRIVATE_NETWORKS)")
 	var ops opsFlags // metrics, TLS, backups, shutdown (serve_ops.go)
 	ops.register(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *retention < time.Hour {
+		return fmt.Errorf("serve: --event-retention must be at least 1h (default 30d), not %s", *retention)
 	}
 	if err := ops.check(fs, sf, *addr); err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -305,8 +327,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	api := server.New(service.New(st, log), log, op.config(server.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody, SCIMReadRate: *readRate, SCIMWriteRate: *writeRate,
-		ProvLog: provlog.Config{Days: *provDays, RowsPerTeam: *provRows}, TrustedProxies: trusted, SSOAllowPrivateNetworks: *ssoPrivate}))
-	defer api.Close() // flushes the provisioning log before the store closes
+		ProvLog: provlog.Config{Days: *provDays, RowsPerTeam: *provRows}, TrustedProxies: trusted, SSOAllowPrivateNetworks: *ssoPrivate,
+		Events: service.EventsConfig{Retention: *retention, AllowPrivateNetworks: *hooksPrivate}}))
+	defer api.Close() // stops the webhook worker, flushes the provisioning log before the store closes
+	op.onShutdown("webhook delivery", api.DrainWebhooks) // after the requests in flight
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

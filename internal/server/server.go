@@ -23,6 +23,7 @@ import (
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/ssoapi"
 	"github.com/rosterhq/roster/internal/ssoproto"
+	"github.com/rosterhq/roster/internal/webhooks"
 	"github.com/rosterhq/roster/internal/websession"
 )
 
@@ -88,6 +89,14 @@ type Config struct {
 	// --sso-allow-private-networks); off, a team admin can't make Roster
 	// fetch from its own network.
 	SSOAllowPrivateNetworks bool
+	// Events configures the event stream: its retention and whether
+	// webhooks may reach private networks (roster serve --event-retention,
+	// --webhooks-allow-private-networks). The zero value: 30 days, no.
+	Events service.EventsConfig
+	// Webhooks tunes the webhook delivery worker the server runs beside
+	// it (its AllowPrivateNetworks and Metrics are taken from Events and
+	// Metrics); tests set its clock, wake, resolver or CAs.
+	Webhooks webhooks.Config
 }
 
 func (c *Config) defaults() {
@@ -118,12 +127,21 @@ type Server struct {
 	draining  atomic.Bool
 	readiness *readiness
 	metrics   *metrics.Metrics
+	webhooks  *webhooks.Worker
+	svc       *service.Service
 }
 
 // New builds the server's handler tree.
 func New(svc *service.Service, log *slog.Logger, cfg Config) *Server {
 	cfg.defaults()
-	s := &Server{mux: http.NewServeMux(), metrics: cfg.Metrics}
+	s := &Server{mux: http.NewServeMux(), metrics: cfg.Metrics, svc: svc}
+	svc.SetEventsConfig(cfg.Events)
+	wcfg := cfg.Webhooks
+	wcfg.AllowPrivateNetworks, wcfg.Metrics = cfg.Events.AllowPrivateNetworks, cfg.Metrics
+	if wcfg.Log == nil {
+		wcfg.Log = log
+	}
+	s.webhooks = webhooks.New(svc, wcfg) // started below, drained by DrainWebhooks or Close
 	s.prov = svc.StartProvisioningLog(log, cfg.ProvLog) // stopped by Close
 	s.metrics.WatchProvisioningLog(metrics.Queue{Depth: s.prov.Queued, Capacity: s.prov.Config().QueueSize,
 		Dropped: s.prov.Dropped, Written: s.prov.Written})
@@ -156,6 +174,7 @@ func New(svc *service.Service, log *slog.Logger, cfg Config) *Server {
 	console.Mount(s.mux, console.Config{Svc: svc, Log: log, Sessions: sessions, BaseURL: s.scim.BaseURL, Probe: s.scim.Probe}).SetSSO(sso)
 	s.handler = httpx.Layers{Log: log, RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
 		TrustedProxies: cfg.TrustedProxies, Metrics: cfg.Metrics}.Wrap(s.mux)
+	s.webhooks.Start() // off the request path: it delivers the events the requests commit
 	return s
 }
 
@@ -168,7 +187,12 @@ func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 // SetDraining turns /healthz/ready to 503 ("shutting down"): serve calls
 // it on SIGTERM, before it stops taking connections, so load balancers
 // send no new requests while the last ones finish. /healthz is unchanged.
-func (s *Server) SetDraining() { s.draining.Store(true) }
+// Long polls of the event stream answer at once with what they have, so
+// none holds the shutdown for its whole wait.
+func (s *Server) SetDraining() {
+	s.draining.Store(true)
+	s.svc.StopWaiting()
+}
 
 // Metrics is the server's metrics.
 func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
@@ -183,9 +207,21 @@ func (s *Server) MetricsHandler() http.Handler {
 // ProvisioningLog is the server's provisioning log writer.
 func (s *Server) ProvisioningLog() *provlog.Logger { return s.prov }
 
-// Close flushes the provisioning log and stops its writer. Call it after
-// the HTTP server has shut down and before closing the store.
+// Webhooks is the webhook delivery worker.
+func (s *Server) Webhooks() *webhooks.Worker { return s.webhooks }
+
+// DrainWebhooks stops the webhook delivery worker: attempts in flight
+// finish until ctx ends, leases are given up (serve runs it on SIGTERM,
+// after the requests in flight; Close runs it too).
+func (s *Server) DrainWebhooks(ctx context.Context) error { return s.webhooks.Drain(ctx) }
+
+// Close stops the webhook worker (if DrainWebhooks didn't), flushes the
+// provisioning log and stops its writer. Call it after the HTTP server
+// has shut down and before closing the store.
 func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.webhooks.Drain(ctx) // cut short after 5 s: what was in flight is sent again after a restart
 	if s.prov == nil {
 		return nil
 	}

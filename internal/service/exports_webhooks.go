@@ -16,3 +16,7 @@ var WebhookRetrySchedule = events.RetrySchedule
 // MaxWebhookResponseExcerpt bounds the start of an answer's body the
 // delivery log keeps (events.MaxResponseExcerpt).
 const MaxWebhookResponseExcerpt = events.MaxResponseExcerpt
+
+// DefaultEventLimit is a pull's page size when none is given
+// (events.DefaultLimit).
+const DefaultEventLimit = events.DefaultLimit

@@ -185,8 +185,17 @@ type receiver struct {
 }
 
 func newReceiver(t *testing.T, status func(h hit, n int) int) *receiver {
+	return newReceiverWrapped(t, status, nil)
+}
+
+// newReceiverWrapped is newReceiver with wrap around its handler.
+func newReceiverWrapped(t *testing.T, status func(h hit, n int) int, wrap func(serve http.HandlerFunc) http.Handler) *receiver {
 	r := &receiver{status: status, got: make(chan hit, 1000)}
-	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
+	var h http.Handler = http.HandlerFunc(r.serve)
+	if wrap != nil {
+		h = wrap(r.serve)
+	}
+	r.Server = httptest.NewServer(h)
 	t.Cleanup(r.Close)
 	return r
 }
@@ -537,21 +546,22 @@ func TestLeaseExclusivity(t *testing.T) {
 	var mu sync.Mutex
 	inFlight, most := 0, 0
 	first := true
-	rcv := newReceiver(t, nil)
-	rcv.Config.Handler = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		inFlight++
-		most = max(most, inFlight)
-		block := first
-		first = false
-		mu.Unlock()
-		if block {
-			<-release // the first request is held until the test lets it go
-		}
-		rcv.serve(rw, r)
-		mu.Lock()
-		inFlight--
-		mu.Unlock()
+	rcv := newReceiverWrapped(t, nil, func(serve http.HandlerFunc) http.Handler {
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			block := first
+			first = false
+			mu.Unlock()
+			if block {
+				<-release // the first request is held until the test lets it go
+			}
+			serve(rw, r)
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+		})
 	})
 	wh := f.webhook(rcv.URL)
 	a := f.worker(Config{Owner: "replica-a"})
