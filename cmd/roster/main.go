@@ -329,7 +329,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	api := server.New(service.New(st, log), log, op.config(server.Config{PublicURL: *publicURL, MaxBodyBytes: *maxBody, SCIMReadRate: *readRate, SCIMWriteRate: *writeRate,
 		ProvLog: provlog.Config{Days: *provDays, RowsPerTeam: *provRows}, TrustedProxies: trusted, SSOAllowPrivateNetworks: *ssoPrivate,
 		Events: service.EventsConfig{Retention: *retention, AllowPrivateNetworks: *hooksPrivate}}))
-	defer api.Close() // stops the webhook worker, flushes the provisioning log before the store closes
+	defer api.Close()                                    // stops the webhook worker, flushes the provisioning log before the store closes
 	op.onShutdown("webhook delivery", api.DrainWebhooks) // after the requests in flight
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

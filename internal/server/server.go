@@ -141,7 +141,7 @@ func New(svc *service.Service, log *slog.Logger, cfg Config) *Server {
 	if wcfg.Log == nil {
 		wcfg.Log = log
 	}
-	s.webhooks = webhooks.New(svc, wcfg) // started below, drained by DrainWebhooks or Close
+	s.webhooks = webhooks.New(svc, wcfg)                // started below, drained by DrainWebhooks or Close
 	s.prov = svc.StartProvisioningLog(log, cfg.ProvLog) // stopped by Close
 	s.metrics.WatchProvisioningLog(metrics.Queue{Depth: s.prov.Queued, Capacity: s.prov.Config().QueueSize,
 		Dropped: s.prov.Dropped, Written: s.prov.Written})
