@@ -252,3 +252,26 @@ func TestEventCommandsRefuseAMissingStore(t *testing.T) {
 		t.Fatalf("deliveries without --id: %+v", r)
 	}
 }
+
+// TestServeEventFlags: serve's flags of the event stream are listed with
+// their variables, and a retention under an hour is refused at start.
+func TestServeEventFlags(t *testing.T) {
+	t.Parallel()
+	r := rosterRun(t, runOpt{env: noRosterEnv}, "serve", "--help")
+	for _, want := range []string{"--event-retention duration", "(env ROSTER_EVENT_RETENTION; default 30d)", "--webhooks-allow-private-networks", "(env ROSTER_WEBHOOKS_ALLOW_PRIVATE_NETWORKS)"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("serve --help lacks %q", want)
+		}
+	}
+	dir := t.TempDir()
+	for _, opt := range []runOpt{{env: noRosterEnv}, {env: append(slices.Clone(noRosterEnv), "ROSTER_EVENT_RETENTION=30m")}} {
+		args := []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0"}
+		if len(opt.env) == len(noRosterEnv) {
+			args = append(args, "--event-retention", "30m")
+		}
+		r := rosterRun(t, opt, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "--event-retention must be at least 1h") {
+			t.Errorf("serve with a 30m retention: %+v", r)
+		}
+	}
+}

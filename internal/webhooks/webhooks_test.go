@@ -780,3 +780,24 @@ func TestCleanExcerpt(t *testing.T) {
 		t.Fatalf("clean: %d bytes, valid %v, %q…", len(got), utf8.ValidString(got), got[:10])
 	}
 }
+
+// TestPrunesPastTheRetention: the running worker deletes the events older
+// than the retention; a cursor from before them is then 410.
+func TestPrunesPastTheRetention(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.svc.SetEventsConfig(service.EventsConfig{Retention: 24 * time.Hour})
+	f.emit(3) // seqs 2..4, with the admin's 1
+	f.clock.Add(25 * time.Hour)
+	f.emit(1) // seq 5 stays
+	w := f.worker(Config{PruneEvery: 5 * time.Millisecond, Poll: time.Hour})
+	w.Start()
+	waitFor(t, 10*time.Second, func() bool {
+		page, err := f.svc.TeamEvents(f.ctx, f.team.Slug, service.EventQuery{})
+		return err == nil && len(page.Data) == 1 && page.Data[0].Seq == 5
+	})
+	_, err := f.svc.TeamEvents(f.ctx, f.team.Slug, service.EventQuery{After: "2"})
+	if e, ok := service.AsError(err); !ok || e.Kind != service.KindGone {
+		t.Fatalf("a cursor before the pruned events: %v", err)
+	}
+}
