@@ -74,25 +74,30 @@ type evtPage struct {
 // which is slow under -race).
 func evtTeam(t *testing.T, s *testserver.Server, name string) (store.Team, service.NewKey, string) {
 	t.Helper()
+	return evtTeamOn(t, s.Svc, s.St, name)
+}
+
+func evtTeamOn(t *testing.T, svc *service.Service, st store.Store, name string) (store.Team, service.NewKey, string) {
+	t.Helper()
 	ctx := context.Background()
 	cli := service.Actor{Kind: "cli"}
 	email := "owner@" + service.Slugify(name) + ".example"
-	team, err := s.Svc.CreateTeam(ctx, name, email, cli)
+	team, err := svc.CreateTeam(ctx, name, email, cli)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if team, err = s.Svc.SetSCIM(ctx, team.Slug, true, cli); err != nil {
+	if team, err = svc.SetSCIM(ctx, team.Slug, true, cli); err != nil {
 		t.Fatal(err)
 	}
-	key, err := s.Svc.CreateKey(ctx, team.Slug, "okta", nil, cli)
+	key, err := svc.CreateKey(ctx, team.Slug, "okta", nil, cli)
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, err := s.St.AccountByEmail(ctx, email)
+	acc, err := st.AccountByEmail(ctx, email)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := s.Svc.CreateAPIToken(ctx, service.Caller{Account: acc, Actor: service.Actor{Kind: "account", Name: email}}, "events")
+	tok, err := svc.CreateAPIToken(ctx, service.Caller{Account: acc, Actor: service.Actor{Kind: "account", Name: email}}, "events")
 	if err != nil {
 		t.Fatal(err)
 	}
