@@ -554,6 +554,41 @@ func TestEventsOfEveryWritePath(t *testing.T) {
 		t.Fatalf("sso_policy.updated %v", ev.Data)
 	}
 
+	// SSO connections, through the admin API: created, changed, deleted.
+	conn := admin.do("POST", e.teamPath("/sso/connections"), map[string]any{"type": "saml", "name": "Okta",
+		"idp_metadata": string(testIdPMetadata(t)), "preset": "okta"}).must(t, 201)
+	connID := conn.Body["id"].(string)
+	if ev = next("an SSO connection", "sso_connection.created")[0]; field(ev, "id") != connID {
+		t.Fatalf("sso_connection.created %v", ev.Data)
+	}
+	admin.do("PATCH", e.teamPath("/sso/connections/"+connID), map[string]any{"enabled": true}).must(t, 200)
+	next("enabling an SSO connection", "sso_connection.updated")
+	admin.do("DELETE", e.teamPath("/sso/connections/"+connID), nil).must(t, 204)
+	if ev = next("deleting an SSO connection", "sso_connection.deleted")[0]; field(ev, "id") != connID {
+		t.Fatalf("sso_connection.deleted %v", ev.Data)
+	}
+	for _, ev := range []event{ev} {
+		if strings.Contains(fmt.Sprint(ev.Data), "PRIVATE KEY") {
+			t.Fatal("a key in an SSO event")
+		}
+	}
+
+	// The admin API: another member's profile, a group's roles, removal.
+	cy := e.addMember(uniq("manual"), []string{service.RoleDeveloper}, store.SourceManual, true).ID // straight in the store: no event
+	admin.do("PATCH", e.teamPath("/members/"+cy), map[string]any{"displayName": "Cy"}).must(t, 200)
+	if ev = next("an admin's profile change", "member.updated")[0]; fmt.Sprint(field(ev, "changed_fields")) != "[displayName]" || ev.Actor["type"] != "token" {
+		t.Fatalf("member.updated by an admin %v %v", ev.Data, ev.Actor)
+	}
+	ops := evs[2].Data["id"].(string)
+	admin.do("PUT", e.teamPath("/groups/"+ops+"/roles"), map[string]any{"roles": []any{"Billing"}}).must(t, 200)
+	if ev = next("a group's roles", "group.updated")[0]; fmt.Sprint(field(ev, "roles")) != "[Billing]" {
+		t.Fatalf("group.updated by its roles %v", ev.Data)
+	}
+	admin.do("DELETE", e.teamPath("/members/"+cy), nil).must(t, 204)
+	if ev = next("an admin's removal", "member.deleted")[0]; field(ev, "id") != cy {
+		t.Fatalf("member.deleted by an admin %v", ev.Data)
+	}
+
 	// A refused write emits nothing.
 	scim("POST", "/Users", key, `{`+userSchema+`,"userName":"cy@acme.example"}`, 409)
 	admin.do("PATCH", e.teamPath("/members/"+uid), map[string]any{"roles": []any{"Nope"}}).must(t, 400)
