@@ -55,6 +55,10 @@ type Config struct {
 	Poll time.Duration
 	// Concurrency bounds the endpoints delivered to at once. Default 16.
 	Concurrency int
+	// MinInterval spaces the passes that commits start, so a busy server
+	// asks for due endpoints at most this often. Default 25ms; negative:
+	// not at all.
+	MinInterval time.Duration
 	// Timeout is how long a receiver has to answer (default 15 s,
 	// service.WebhookDeliveryTimeout).
 	Timeout time.Duration
@@ -85,11 +89,11 @@ type Worker struct {
 	stop   chan struct{} // closed by Drain: no new passes, no new items
 	once   sync.Once
 	loop   sync.WaitGroup // the pass loop, the pruner, the backlog
-	active sync.WaitGroup // the endpoint deliveries in flight
 	sem    chan struct{}
 	kick   chan struct{} // a delivery ended: pass again
 
 	mu       sync.Mutex
+	idle     *sync.Cond      // signalled when inflight empties
 	inflight map[string]bool // endpoint ids being delivered by this worker
 
 	backlog atomic.Int64
@@ -113,6 +117,9 @@ func New(svc *service.Service, cfg Config) *Worker {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 16
 	}
+	if cfg.MinInterval == 0 {
+		cfg.MinInterval = 25 * time.Millisecond
+	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = service.WebhookDeliveryTimeout
 	}
@@ -129,6 +136,7 @@ func New(svc *service.Service, cfg Config) *Worker {
 	w := &Worker{svc: svc, cfg: cfg, clients: newClients(cfg.AllowPrivateNetworks, cfg.Lookup, cfg.RootCAs),
 		ua: "Roster-Webhooks/" + buildinfo.Get().Version, base: base, cancel: cancel, stop: make(chan struct{}),
 		sem: make(chan struct{}, cfg.Concurrency), kick: make(chan struct{}, 1), inflight: map[string]bool{}}
+	w.idle = sync.NewCond(&w.mu)
 	return w
 }
 
@@ -164,6 +172,7 @@ func (w *Worker) run() {
 	defer t.Stop()
 	for {
 		changed := w.svc.Changed() // before the pass: an event committed during it wakes the next
+		started := time.Now()
 		if err := w.pass(w.base); err != nil && w.base.Err() == nil {
 			w.cfg.Log.Warn("webhooks: looking for due endpoints", "err", err)
 		}
@@ -172,10 +181,28 @@ func (w *Worker) run() {
 		case <-w.stop:
 			return
 		case <-changed:
+			w.space(started)
 		case <-w.kick:
+			w.space(started)
 		case <-w.cfg.Wake:
 		case <-t.C:
 		}
+	}
+}
+
+// space waits until MinInterval has passed since the last pass started
+// (or the worker stops), so a stream of commits doesn't turn into a
+// stream of queries.
+func (w *Worker) space(started time.Time) {
+	left := w.cfg.MinInterval - time.Since(started)
+	if left <= 0 {
+		return
+	}
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-w.stop:
 	}
 }
 
@@ -225,8 +252,17 @@ func (w *Worker) measure() {
 // the worker with it and the clock).
 func (w *Worker) RunOnce(ctx context.Context) error {
 	err := w.pass(ctx)
-	w.active.Wait()
+	w.waitIdle()
 	return err
+}
+
+// waitIdle returns once no delivery of this worker is in flight.
+func (w *Worker) waitIdle() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(w.inflight) > 0 {
+		w.idle.Wait()
+	}
 }
 
 // pass starts a delivery for each endpoint due and not already being
@@ -241,28 +277,28 @@ func (w *Worker) pass(ctx context.Context) error {
 		if w.stopping() {
 			return nil
 		}
-		w.mu.Lock()
-		busy := w.inflight[e.ID]
-		w.mu.Unlock()
-		if busy {
+		w.mu.Lock() // one delivery per endpoint in this worker: checked and marked at once
+		if w.inflight[e.ID] {
+			w.mu.Unlock()
 			continue
 		}
 		select {
 		case w.sem <- struct{}{}:
 		default:
-			return nil // all slots taken
+			w.mu.Unlock()
+			return nil // all slots taken; a delivery's end starts the next pass
 		}
-		w.mu.Lock()
 		w.inflight[e.ID] = true
 		w.mu.Unlock()
-		w.active.Add(1)
 		go func() {
 			defer func() {
+				<-w.sem
 				w.mu.Lock()
 				delete(w.inflight, e.ID)
+				if len(w.inflight) == 0 {
+					w.idle.Broadcast()
+				}
 				w.mu.Unlock()
-				<-w.sem
-				w.active.Done()
 				select {
 				case w.kick <- struct{}{}:
 				default:
@@ -428,8 +464,8 @@ func (w *Worker) Drain(ctx context.Context) error {
 	w.once.Do(func() { close(w.stop) })
 	done := make(chan struct{})
 	go func() {
-		w.active.Wait()
-		w.loop.Wait()
+		w.loop.Wait() // no pass starts deliveries after this
+		w.waitIdle()
 		close(done)
 	}()
 	var err error
