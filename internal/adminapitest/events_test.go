@@ -285,7 +285,7 @@ func TestEventsLongPoll(t *testing.T) {
 	_, cursorB := bossB.eventsAfter(t, teamB.Slug, "", 1000)
 
 	got := poll(admin, e.Team.Slug, "?wait=25s&after="+cursor)
-	gotB := poll(bossB, teamB.Slug, "?wait=2s&after="+cursorB)
+	gotB := poll(bossB, teamB.Slug, "?wait=1s&after="+cursorB)
 	key := admin.do("POST", e.teamPath("/scim/keys"), map[string]any{"name": "woken"}).must(t, 201)
 	a := <-got
 	a.r.must(t, 200)
