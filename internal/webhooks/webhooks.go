@@ -269,6 +269,9 @@ func (w *Worker) waitIdle() {
 // delivered to by this worker, as far as Concurrency allows (the rest
 // wait for the next pass, which the end of a delivery starts).
 func (w *Worker) pass(ctx context.Context) error {
+	if work, err := w.svc.AnyWebhookWork(ctx, w.cfg.Owner); err != nil || !work {
+		return err // nothing to deliver at any time: the clock isn't read
+	}
 	due, err := w.svc.DueWebhooks(ctx, w.cfg.Owner, 4*w.cfg.Concurrency)
 	if err != nil {
 		return err

@@ -1,6 +1,9 @@
 package events
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // WebhookBacklog is how many events, over every team, are committed and
 // not yet delivered (or given up on) to every enabled endpoint of their
@@ -34,4 +37,17 @@ func (s *Service) WebhookBacklog(ctx context.Context) (int64, error) {
 		total += behind
 	}
 	return total, nil
+}
+
+// farFuture is a time after every attempt and lease.
+var farFuture = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// AnyWebhookWork reports whether any enabled endpoint, of any team, has
+// an item to deliver, due or not, with a lease free or owner's (or one
+// that will lapse). It reads no clock: the worker asks it before each
+// pass, so a server without webhooks never reads the service's clock
+// from the worker's goroutine.
+func (s *Service) AnyWebhookWork(ctx context.Context, owner string) (bool, error) {
+	list, err := s.st.DueWebhookEndpoints(ctx, owner, farFuture, 1)
+	return len(list) > 0, err
 }
