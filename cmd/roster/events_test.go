@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/internal/store/postgres/pgtest"
 )
 
 // TestEventAndWebhookCommands runs `roster events` and `roster webhook …`
@@ -22,10 +24,24 @@ import (
 func TestEventAndWebhookCommands(t *testing.T) {
 	dir := t.TempDir()
 	addr, _ := startServe(t, "", nil, "--data-dir", dir, "--webhooks-allow-private-networks")
-	team := jsonObject(t, roster(t, "team", "create", "--data-dir", dir, "--name", "Acme", "--admin-email", "admin@acme.example", "--json"))
+	testEventCommands(t, addr, "--data-dir", dir)
+}
+
+// TestEventAndWebhookCommandsPostgres: the same on PostgreSQL, with two
+// replicas delivering (each event still reaches the receiver once: an
+// endpoint's lease lets one replica at a time deliver to it).
+func TestEventAndWebhookCommandsPostgres(t *testing.T) {
+	dbURL := pgtest.NewSchemaURL(t)
+	addr, _ := startServe(t, "", nil, "--database-url", dbURL, "--webhooks-allow-private-networks")
+	startServe(t, "", nil, "--database-url", dbURL, "--webhooks-allow-private-networks")
+	testEventCommands(t, addr, "--database-url", dbURL)
+}
+
+func testEventCommands(t *testing.T, addr, storeFlag, where string) {
+	team := jsonObject(t, roster(t, "team", "create", storeFlag, where, "--name", "Acme", "--admin-email", "admin@acme.example", "--json"))
 	slug := team["slug"].(string)
-	key := jsonObject(t, roster(t, "scim-key", "create", "--data-dir", dir, "--team", slug, "--name", "okta", "--json"))
-	roster(t, "scim", "enable", "--data-dir", dir, "--team", slug)
+	key := jsonObject(t, roster(t, "scim-key", "create", storeFlag, where, "--team", slug, "--name", "okta", "--json"))
+	roster(t, "scim", "enable", storeFlag, where, "--team", slug)
 
 	// The receiver: every request's webhook-id and body.
 	type hit struct {
@@ -60,11 +76,11 @@ func TestEventAndWebhookCommands(t *testing.T) {
 	}
 
 	// Without the flag (or its env variable), a loopback URL is refused.
-	r := rosterRun(t, runOpt{env: noRosterEnv}, "webhook", "create", "--data-dir", dir, "--team", slug, "--url", rcv.URL)
+	r := rosterRun(t, runOpt{env: noRosterEnv}, "webhook", "create", storeFlag, where, "--team", slug, "--url", rcv.URL)
 	if r.code != 1 || !strings.Contains(r.stderr, "loopback") || !strings.Contains(r.stderr, "--webhooks-allow-private-networks") {
 		t.Fatalf("loopback without the flag: %+v", r)
 	}
-	created := jsonObject(t, roster(t, "webhook", "create", "--data-dir", dir, "--team", slug, "--url", rcv.URL+"/hooks",
+	created := jsonObject(t, roster(t, "webhook", "create", storeFlag, where, "--team", slug, "--url", rcv.URL+"/hooks",
 		"--types", "member.*,group.*", "--webhooks-allow-private-networks", "--json"))
 	keys := func(m map[string]any) []string {
 		var out []string
@@ -100,7 +116,7 @@ func TestEventAndWebhookCommands(t *testing.T) {
 		NextCursor string            `json:"next_cursor"`
 		HasMore    bool              `json:"has_more"`
 	}
-	raw := roster(t, "events", "--data-dir", dir, "--team", slug, "--json")
+	raw := roster(t, "events", storeFlag, where, "--team", slug, "--json")
 	if m := jsonObject(t, raw); !slices.Equal(keys(m), []string{"data", "has_more", "next_cursor"}) {
 		t.Fatalf("events --json: %s", raw)
 	}
@@ -124,33 +140,33 @@ func TestEventAndWebhookCommands(t *testing.T) {
 		}
 	}
 	// Paging with the cursor.
-	raw = roster(t, "events", "--data-dir", dir, "--team", slug, "--after", "1", "--limit", "2", "--json")
+	raw = roster(t, "events", storeFlag, where, "--team", slug, "--after", "1", "--limit", "2", "--json")
 	if err := json.Unmarshal(raw, &page); err != nil || len(page.Data) != 2 || !page.HasMore || page.NextCursor != "3" {
 		t.Fatalf("events --after 1 --limit 2: %s", raw)
 	}
-	raw = roster(t, "events", "--data-dir", dir, "--team", slug, "--after", "5", "--json")
+	raw = roster(t, "events", storeFlag, where, "--team", slug, "--after", "5", "--json")
 	if string(raw) != "{\n  \"data\": [],\n  \"next_cursor\": \"5\",\n  \"has_more\": false\n}\n" {
 		t.Fatalf("events at the end: %q", raw)
 	}
-	if r := rosterRun(t, runOpt{env: noRosterEnv}, "events", "--data-dir", dir, "--team", slug, "--after", "99"); r.code != 1 || !strings.Contains(r.stderr, "beyond") || r.stdout != "" {
+	if r := rosterRun(t, runOpt{env: noRosterEnv}, "events", storeFlag, where, "--team", slug, "--after", "99"); r.code != 1 || !strings.Contains(r.stderr, "beyond") || r.stdout != "" {
 		t.Fatalf("a cursor beyond the last event: %+v", r)
 	}
-	if r := rosterRun(t, runOpt{env: noRosterEnv}, "events", "--data-dir", dir, "--team", slug, "--limit", "1001"); r.code != 1 || !strings.Contains(r.stderr, "--limit") {
+	if r := rosterRun(t, runOpt{env: noRosterEnv}, "events", storeFlag, where, "--team", slug, "--limit", "1001"); r.code != 1 || !strings.Contains(r.stderr, "--limit") {
 		t.Fatalf("--limit 1001: %+v", r)
 	}
-	text := string(roster(t, "events", "--data-dir", dir, "--team", slug))
+	text := string(roster(t, "events", storeFlag, where, "--team", slug))
 	if !strings.HasPrefix(text, "SEQ") || !strings.Contains(text, "member.created") || !strings.Contains(text, "scim-key:okta") || !strings.HasSuffix(text, "next cursor: 5\n") {
 		t.Fatalf("events as text:\n%s", text)
 	}
 
 	// list, deliveries.
 	var list []map[string]any
-	if err := json.Unmarshal(roster(t, "webhook", "list", "--data-dir", dir, "--team", slug, "--json"), &list); err != nil || len(list) != 1 ||
+	if err := json.Unmarshal(roster(t, "webhook", "list", storeFlag, where, "--team", slug, "--json"), &list); err != nil || len(list) != 1 ||
 		list[0]["id"] != id || list[0]["status"] != "enabled" || list[0]["delivered_seq"] != float64(5) || list[0]["pending"] != float64(0) || list[0]["secret"] != nil {
 		t.Fatalf("webhook list --json: %v %v", list, err)
 	}
 	var log []map[string]any
-	if err := json.Unmarshal(roster(t, "webhook", "deliveries", "--data-dir", dir, "--team", slug, "--id", id, "--json"), &log); err != nil || len(log) != 3 {
+	if err := json.Unmarshal(roster(t, "webhook", "deliveries", storeFlag, where, "--team", slug, "--id", id, "--json"), &log); err != nil || len(log) != 3 {
 		t.Fatalf("webhook deliveries --json: %v %v", log, err)
 	}
 	if log[0]["seq"] != float64(5) || log[0]["outcome"] != "delivered" || log[0]["status"] != float64(204) || log[0]["attempt"] != float64(1) ||
@@ -160,7 +176,7 @@ func TestEventAndWebhookCommands(t *testing.T) {
 
 	// A replay the CLI asks for is sent by the running server: the same
 	// ids again, in order.
-	out := string(roster(t, "webhook", "replay", "--data-dir", dir, "--team", slug, "--id", id, "--since-seq", "4"))
+	out := string(roster(t, "webhook", "replay", storeFlag, where, "--team", slug, "--id", id, "--since-seq", "4"))
 	if !strings.Contains(out, "events 4 through 5 queued again") {
 		t.Fatalf("replay: %s", out)
 	}
@@ -168,24 +184,24 @@ func TestEventAndWebhookCommands(t *testing.T) {
 	if got[3].id != got[1].id || got[4].id != got[2].id {
 		t.Fatalf("replayed %s %s, want %s %s", got[3].id, got[4].id, got[1].id, got[2].id)
 	}
-	if r := rosterRun(t, runOpt{env: noRosterEnv}, "webhook", "replay", "--data-dir", dir, "--team", slug, "--id", id); r.code != 1 || !strings.Contains(r.stderr, "--since-seq") {
+	if r := rosterRun(t, runOpt{env: noRosterEnv}, "webhook", "replay", storeFlag, where, "--team", slug, "--id", id); r.code != 1 || !strings.Contains(r.stderr, "--since-seq") {
 		t.Fatalf("replay without a seq: %+v", r)
 	}
 
 	// disable, enable, delete.
-	if out := string(roster(t, "webhook", "disable", "--data-dir", dir, "--team", slug, "--id", id)); !strings.Contains(out, "disabled") {
+	if out := string(roster(t, "webhook", "disable", storeFlag, where, "--team", slug, "--id", id)); !strings.Contains(out, "disabled") {
 		t.Fatal(out)
 	}
-	text = string(roster(t, "webhook", "list", "--data-dir", dir, "--team", slug))
+	text = string(roster(t, "webhook", "list", storeFlag, where, "--team", slug))
 	if !strings.Contains(text, "disabled") || !strings.Contains(text, "disabled by cli:operator") {
 		t.Fatalf("list after disable:\n%s", text)
 	}
-	roster(t, "webhook", "enable", "--data-dir", dir, "--team", slug, "--id", id)
-	roster(t, "webhook", "delete", "--data-dir", dir, "--team", slug, "--id", id)
-	if out := string(roster(t, "webhook", "list", "--data-dir", dir, "--team", slug, "--json")); out != "[]\n" {
+	roster(t, "webhook", "enable", storeFlag, where, "--team", slug, "--id", id)
+	roster(t, "webhook", "delete", storeFlag, where, "--team", slug, "--id", id)
+	if out := string(roster(t, "webhook", "list", storeFlag, where, "--team", slug, "--json")); out != "[]\n" {
 		t.Fatalf("list after delete: %q", out)
 	}
-	if r := rosterRun(t, runOpt{env: noRosterEnv}, "webhook", "delete", "--data-dir", dir, "--team", slug, "--id", id); r.code != 1 || !strings.Contains(r.stderr, "has no webhook") {
+	if r := rosterRun(t, runOpt{env: noRosterEnv}, "webhook", "delete", storeFlag, where, "--team", slug, "--id", id); r.code != 1 || !strings.Contains(r.stderr, "has no webhook") {
 		t.Fatalf("delete again: %+v", r)
 	}
 	// Bad input: a clear refusal, nothing made.
@@ -195,12 +211,12 @@ func TestEventAndWebhookCommands(t *testing.T) {
 		{"--url", rcv.URL, "--types", "member.nonsense", "--webhooks-allow-private-networks"},
 		{"--url", "https://user:pw@example.com/"},
 	} {
-		r := rosterRun(t, runOpt{env: noRosterEnv}, append([]string{"webhook", "create", "--data-dir", dir, "--team", slug}, args...)...)
+		r := rosterRun(t, runOpt{env: noRosterEnv}, append([]string{"webhook", "create", storeFlag, where, "--team", slug}, args...)...)
 		if r.code != 1 || r.stdout != "" || r.stderr == "" {
 			t.Errorf("webhook create %v: %+v", args, r)
 		}
 	}
-	if out := string(roster(t, "webhook", "list", "--data-dir", dir, "--team", slug, "--json")); out != "[]\n" {
+	if out := string(roster(t, "webhook", "list", storeFlag, where, "--team", slug, "--json")); out != "[]\n" {
 		t.Fatalf("refused creates made webhooks: %q", out)
 	}
 }
