@@ -805,3 +805,48 @@ func TestPrunesPastTheRetention(t *testing.T) {
 		t.Fatalf("a cursor before the pruned events: %v", err)
 	}
 }
+
+// TestBacklogMetric: roster_event_queue_depth counts, per team, the events
+// after the enabled endpoint furthest behind; a disabled endpoint doesn't
+// hold it up; delivered, it is 0.
+func TestBacklogMetric(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var up atomic.Bool
+	rcv := newReceiver(t, func(hit, int) int {
+		if up.Load() {
+			return 200
+		}
+		return 503
+	})
+	f.webhook(rcv.URL)
+	fast := f.webhook(newReceiver(t, nil).URL)
+	off := f.webhook(newReceiver(t, nil).URL)
+	no := false
+	if _, err := f.svc.UpdateWebhook(f.ctx, f.caller, off.ID, service.WebhookPatch{Enabled: &no}); err != nil {
+		t.Fatal(err)
+	}
+	met := metrics.New(metrics.Config{})
+	w := f.worker(Config{Metrics: met, Poll: time.Hour})
+	met.WatchEventQueue(w.Backlog, w.Dropped)
+	w.measure()
+	if w.Backlog() != 0 {
+		t.Fatalf("backlog %d with nothing sent", w.Backlog())
+	}
+	f.emit(3)
+	f.run(w) // fast takes all 3; the other fails the first
+	if v := f.get(fast.ID); v.Pending != 0 {
+		t.Fatalf("fast endpoint: %+v", v)
+	}
+	w.measure()
+	if !strings.Contains(scrape(t, met), "roster_event_queue_depth 3\n") {
+		t.Fatalf("backlog %d, want 3", w.Backlog())
+	}
+	up.Store(true)
+	f.clock.Add(5 * time.Second)
+	f.run(w)
+	w.measure()
+	if w.Backlog() != 0 {
+		t.Fatalf("backlog %d after delivery", w.Backlog())
+	}
+}
