@@ -104,6 +104,94 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// adminAPI speaks the admin API with a team admin's personal API token.
+type adminAPI struct {
+	t      *testing.T
+	url    string
+	bearer string
+}
+
+// newTeamWithAPI makes a team with SCIM on, its IdP's client, and an
+// admin API client of its first admin (a Super Admin).
+func (s *server) newTeamWithAPI(name string) (*client, store.Team, *adminAPI) {
+	s.t.Helper()
+	ctx := context.Background()
+	email := "admin@" + service.Slugify(name) + ".example"
+	// The admin's account made straight in the store, without a password
+	// (no argon2 hashing, slow under -race): the team's first member is
+	// linked to it, and its API token is what the test signs in with.
+	now := time.Now()
+	acc := store.Account{ID: service.NewID(), Email: email, Created: now, Updated: now}
+	if err := s.st.Tx(ctx, func(tx store.Tx) error { return tx.CreateAccount(ctx, acc) }); err != nil {
+		s.t.Fatal(err)
+	}
+	team, err := s.Svc.CreateTeam(ctx, name, email, testActor)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := s.Svc.SetSCIM(ctx, team.Slug, true, testActor); err != nil {
+		s.t.Fatal(err)
+	}
+	k, err := s.Svc.CreateKey(ctx, team.Slug, "okta", nil, testActor)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	tok, err := s.Svc.CreateAPIToken(ctx, service.Caller{Account: acc, Actor: service.Actor{Kind: "account", Name: email}}, "e2e")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	idp := &client{t: s.t, base: s.Base, auth: "Bearer " + k.Token, hc: &http.Client{Timeout: 30 * time.Second}}
+	return idp, team, &adminAPI{t: s.t, url: s.URL + "/api/v1/teams/" + team.Slug, bearer: tok.Secret}
+}
+
+// do sends a request to the team's admin API; out, when not nil, gets
+// the JSON answer.
+func (a *adminAPI) do(method, path string, body any, out any) int {
+	a.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, a.url+path, rd)
+	req.Header.Set("Authorization", "Bearer "+a.bearer)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			a.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+		}
+	}
+	return resp.StatusCode
+}
+
+// webhook reads an endpoint through the admin API.
+func (a *adminAPI) webhook(id string) service.WebhookView {
+	a.t.Helper()
+	var v service.WebhookView
+	if code := a.do("GET", "/webhooks/"+id, nil, &v); code != 200 {
+		a.t.Fatalf("GET webhook: %d", code)
+	}
+	return v
+}
+
+// create adds an endpoint through the admin API.
+func (a *adminAPI) create(url string, types ...string) service.NewWebhook {
+	a.t.Helper()
+	var nw service.NewWebhook
+	if code := a.do("POST", "/webhooks", map[string]any{"url": url, "types": types}, &nw); code != 201 {
+		a.t.Fatalf("POST webhooks %s: %d", url, code)
+	}
+	return nw
+}
+
 func teamCaller(team store.Team) service.Caller {
 	return service.Caller{Actor: service.Actor{Kind: "test"}, Team: team, Roles: service.AllRoles}
 }
@@ -141,13 +229,10 @@ func TestWebhookReceiverDownThenBack(t *testing.T) {
 	s := startServerOpts(t, testserver.Options{Now: clock.Now, Config: httpsrv.Config{
 		Events:   service.EventsConfig{AllowPrivateNetworks: true},
 		Webhooks: webhooks.Config{Poll: time.Hour, Wake: wake}}})
-	idp, team := s.newTeam("Acme")
+	idp, team, api := s.newTeamWithAPI("Acme")
 	rcv := newHookReceiver(t)
 	ctx := context.Background()
-	wh, err := s.Svc.CreateWebhook(ctx, teamCaller(team), service.WebhookInput{URL: rcv.URL + "/roster"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	wh := api.create(rcv.URL + "/roster")
 	from := wh.DeliveredSeq
 	kick := func() {
 		select {
@@ -158,7 +243,7 @@ func TestWebhookReceiverDownThenBack(t *testing.T) {
 
 	rcv.down.Store(true)
 	ids := []string{idp.createUser("ana@acme.example")}
-	eventually(t, "the first attempt", func() bool { return len(rcv.got()) == 1 && webhookView(t, s.Svc, team, wh.ID).Attempts == 1 })
+	eventually(t, "the first attempt", func() bool { return len(rcv.got()) == 1 && api.webhook(wh.ID).Attempts == 1 })
 	// More changes while it is down: queued behind the first.
 	for _, name := range []string{"bo", "cy", "di"} {
 		ids = append(ids, idp.createUser(name+"@acme.example"))
@@ -168,7 +253,7 @@ func TestWebhookReceiverDownThenBack(t *testing.T) {
 	idp.do("DELETE", "/Users/"+ids[2], nil).must(t, 204)
 	clock.Add(5 * time.Second)
 	kick()
-	eventually(t, "the second attempt", func() bool { return webhookView(t, s.Svc, team, wh.ID).Attempts == 2 })
+	eventually(t, "the second attempt", func() bool { return api.webhook(wh.ID).Attempts == 2 })
 	if got := rcv.got(); len(got) != 2 || got[0].id != got[1].id {
 		t.Fatalf("while down: %+v (only the first event, retried)", got)
 	}
@@ -197,10 +282,25 @@ func TestWebhookReceiverDownThenBack(t *testing.T) {
 	if fmt.Sprint(types) != "[member.created member.created member.created member.created member.deactivated member.deleted]" {
 		t.Fatalf("types %v", types)
 	}
-	eventually(t, "the last delivery recorded", func() bool { return webhookView(t, s.Svc, team, wh.ID).Pending == 0 })
-	v := webhookView(t, s.Svc, team, wh.ID)
+	eventually(t, "the last delivery recorded", func() bool { return api.webhook(wh.ID).Pending == 0 })
+	v := api.webhook(wh.ID)
 	if v.Status != "enabled" || v.FailingSince != nil || v.Attempts != 0 {
 		t.Fatalf("after: %+v", v)
+	}
+	// The delivery log over the API: the first event's two 503s and its
+	// delivery, then one delivery of each other event.
+	var log struct {
+		Deliveries []service.DeliveryView `json:"deliveries"`
+	}
+	if code := api.do("GET", "/webhooks/"+wh.ID+"/deliveries", nil, &log); code != 200 {
+		t.Fatalf("deliveries: %d", code)
+	}
+	outcomes := map[string]int{}
+	for _, d := range log.Deliveries {
+		outcomes[fmt.Sprintf("%s:%d", d.Outcome, d.Status)]++
+	}
+	if len(log.Deliveries) != 8 || outcomes["failed:503"] != 2 || outcomes["delivered:200"] != 6 {
+		t.Fatalf("delivery log: %v", outcomes)
 	}
 	// Nothing more comes: no duplicates beyond the retries.
 	clock.Add(time.Hour)
@@ -326,39 +426,42 @@ func TestWebhookSSRF(t *testing.T) {
 	}
 	roots := rcv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 	hookURL := "https://example.com:" + port + "/roster"
-	ctx := context.Background()
 
 	for _, allowed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("allowed=%v", allowed), func(t *testing.T) {
 			s := startServerOpts(t, testserver.Options{Config: httpsrv.Config{
 				Events:   service.EventsConfig{AllowPrivateNetworks: allowed},
 				Webhooks: webhooks.Config{Poll: 10 * time.Millisecond, Lookup: lookup, RootCAs: roots}}})
-			idp, team := s.newTeam("Acme")
+			idp, _, api := s.newTeamWithAPI("Acme")
 			for _, u := range []string{"https://10.0.0.1/roster", "https://[fd00::1]/roster", "https://169.254.169.254/latest", "http://127.0.0.1:" + port + "/"} {
-				made, err := s.Svc.CreateWebhook(ctx, teamCaller(team), service.WebhookInput{URL: u})
-				if allowed != (err == nil) {
-					t.Errorf("webhook to %s: %v", u, err)
+				var answer struct {
+					ID    string `json:"id"`
+					Error struct {
+						Field   string `json:"field"`
+						Message string `json:"message"`
+					} `json:"error"`
 				}
-				if err == nil { // allowed: not left to try to reach 10.0.0.1
-					if err := s.Svc.DeleteWebhook(ctx, teamCaller(team), made.ID); err != nil {
-						t.Fatal(err)
+				code := api.do("POST", "/webhooks", map[string]any{"url": u}, &answer)
+				switch {
+				case allowed && code == 201: // not left to try to reach 10.0.0.1
+					if code := api.do("DELETE", "/webhooks/"+answer.ID, nil, nil); code != 204 {
+						t.Fatalf("DELETE: %d", code)
 					}
-				}
-				if e, ok := service.AsError(err); err != nil && (!ok || e.Kind != service.KindInvalid || !strings.Contains(e.Message, "--webhooks-allow-private-networks")) {
-					t.Errorf("webhook to %s: %v", u, err)
+				case !allowed && code == 400 && answer.Error.Field == "url" && strings.Contains(answer.Error.Message, "--webhooks-allow-private-networks"):
+				default:
+					t.Errorf("webhook to %s: %d %+v", u, code, answer)
 				}
 			}
-			wh, err := s.Svc.CreateWebhook(ctx, teamCaller(team), service.WebhookInput{URL: hookURL, Types: []string{"member.*"}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			wh := api.create(hookURL, "member.*")
 			before := hits.Load()
 			idp.createUser("ana@acme.example")
+			var got struct {
+				Deliveries []service.DeliveryView `json:"deliveries"`
+			}
 			eventually(t, "an attempt", func() bool {
-				log, err := s.Svc.WebhookDeliveries(ctx, teamCaller(team), wh.ID, 10)
-				return err == nil && len(log) > 0
+				return api.do("GET", "/webhooks/"+wh.ID+"/deliveries", nil, &got) == 200 && len(got.Deliveries) > 0
 			})
-			log, _ := s.Svc.WebhookDeliveries(ctx, teamCaller(team), wh.ID, 10)
+			log := got.Deliveries
 			if allowed {
 				if log[0].Outcome != "delivered" || hits.Load() != before+1 {
 					t.Fatalf("allowed: %+v", log[0])
