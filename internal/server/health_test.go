@@ -163,7 +163,7 @@ func TestPublicReason(t *testing.T) {
 	for err, want := range map[error]string{
 		fmt.Errorf("store: the database file is not readable: %w", inner): "store: the database file is not readable",
 		errors.New("store: migrations not applied: 0011_acme_cache.sql"):  "store: migrations not applied: 0011_acme_cache.sql",
-		&reasonError{msg: "store: no answer within 2s", cause: inner}:      "store: no answer within 2s",
+		&reasonError{msg: "store: no answer within 2s", cause: inner}:     "store: no answer within 2s",
 	} {
 		if got := publicReason(err); got != want {
 			t.Errorf("publicReason(%v) = %q, want %q", err, got, want)

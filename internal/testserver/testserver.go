@@ -134,7 +134,9 @@ func SetOwnPassword(t testing.TB, st store.Store, svc *service.Service, email, p
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Tx(ctx, func(tx store.Tx) error { return tx.SetAccountPassword(ctx, acc.ID, acc.PasswordHash, false, time.Now()) }); err != nil {
+	if err := st.Tx(ctx, func(tx store.Tx) error {
+		return tx.SetAccountPassword(ctx, acc.ID, acc.PasswordHash, false, time.Now())
+	}); err != nil {
 		t.Fatal(err)
 	}
 	acc.MustChangePassword = false
