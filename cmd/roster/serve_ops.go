@@ -405,8 +405,12 @@ loop:
 		p.log.Error("shutdown: requests still running after --shutdown-timeout; closing their connections", "err", err)
 		srv.Close()
 	}
+	// Serve closes the listener, but only once it has started: a shutdown
+	// that comes first (a signal at start-up) would leave it accepting.
+	_ = ln.Close()
 	if redirectSrv != nil {
 		_ = redirectSrv.Shutdown(shutCtx)
+		_ = p.redirectLn.Close()
 	}
 	stopBackups()
 	backups.Wait()
