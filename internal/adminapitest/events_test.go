@@ -15,34 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/store/postgres"
-	"github.com/rosterhq/roster/internal/store/postgres/pgtest"
-	"github.com/rosterhq/roster/internal/store/sqlite"
 	"github.com/rosterhq/roster/internal/testserver"
 )
-
-// newEnvClock is newEnv with the service's clock set before it serves.
-func newEnvClock(t *testing.T, now func() time.Time) *env {
-	t.Helper()
-	ctx := context.Background()
-	var st store.Store
-	var err error
-	if onPostgres {
-		st, err = postgres.Open(ctx, pgtest.NewSchemaURL(t))
-	} else {
-		st, err = sqlite.Open(ctx, t.TempDir())
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := testserver.Start(t, st, testserver.Options{Now: now})
-	e := &env{t: t, URL: ts.URL, API: ts.URL + server.APIPrefix, Svc: ts.Svc, St: st, Srv: ts.API, Admin: "owner@acme.example"}
-	e.Team, e.AdminPassword = testserver.NewTeamWithAdmin(t, ts.Svc, "Acme", e.Admin)
-	return e
-}
 
 // event is one event of the pull API, decoded.
 type event struct {

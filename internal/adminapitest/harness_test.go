@@ -54,6 +54,17 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, server.Config{}) }
 
 func newEnvWith(t *testing.T, cfg server.Config) *env {
 	t.Helper()
+	return newEnvOptions(t, testserver.Options{Config: cfg})
+}
+
+// newEnvClock is newEnv with the service's clock set before it serves.
+func newEnvClock(t *testing.T, now func() time.Time) *env {
+	t.Helper()
+	return newEnvOptions(t, testserver.Options{Now: now})
+}
+
+func newEnvOptions(t *testing.T, o testserver.Options) *env {
+	t.Helper()
 	ctx := context.Background()
 	var st store.Store
 	var err error
@@ -65,7 +76,7 @@ func newEnvWith(t *testing.T, cfg server.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := testserver.Start(t, st, testserver.Options{Config: cfg})
+	ts := testserver.Start(t, st, o)
 	e := &env{t: t, URL: ts.URL, API: ts.URL + server.APIPrefix, Svc: ts.Svc, St: st, Srv: ts.API, Admin: "owner@acme.example"}
 	e.Team, e.AdminPassword = testserver.NewTeamWithAdmin(t, ts.Svc, "Acme", e.Admin)
 	return e
