@@ -68,7 +68,7 @@ func TestLiveAndReady(t *testing.T) {
 		t.Fatalf("ready: %d %v", code, body)
 	}
 	checks := body["checks"].(map[string]any)
-	if checks["store"] != "ok" || checks["provisioning_log"] != "ok" {
+	if checks["store"] != "ok" || checks["provisioning_log"] != "ok" || checks["webhooks"] != "ok" {
 		t.Fatalf("checks: %v", checks)
 	}
 	if v := body["version"].(map[string]any); v["version"] != bi.Version || v["revision"] != bi.Revision {
@@ -106,6 +106,25 @@ func TestLiveAndReady(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"ready again"`) {
 		t.Fatalf("recovery not logged: %s", logs)
+	}
+}
+
+// TestReadyFollowsTheWebhookWorker: a server whose delivery worker has
+// stopped (drained) is not ready, and says which writer stopped.
+func TestReadyFollowsTheWebhookWorker(t *testing.T) {
+	s, _ := healthServer(t, nil)
+	if code, body := get(t, s, "/healthz/ready"); code != 200 {
+		t.Fatalf("before: %d %v", code, body)
+	}
+	if err := s.DrainWebhooks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, s, "/healthz/ready")
+	if code != 503 || body["reason"] != "webhooks: the delivery worker is not running" {
+		t.Fatalf("after the worker stopped: %d %v", code, body)
+	}
+	if c := body["checks"].(map[string]any); c["provisioning_log"] != "ok" {
+		t.Fatalf("checks: %v", c)
 	}
 }
 

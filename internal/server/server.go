@@ -153,7 +153,7 @@ func New(svc *service.Service, log *slog.Logger, cfg Config) *Server {
 	if cfg.StoreCheck != nil {
 		s.readiness.checks = append(s.readiness.checks, namedCheck{"store", cfg.StoreCheck})
 	}
-	s.readiness.checks = append(s.readiness.checks, namedCheck{"provisioning_log", s.prov.Check})
+	s.readiness.checks = append(s.readiness.checks, namedCheck{"provisioning_log", s.prov.Check}, namedCheck{"webhooks", s.webhooks.Check})
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !s.ready.Load() {

@@ -98,6 +98,7 @@ type Worker struct {
 
 	backlog atomic.Int64
 	dropped atomic.Int64
+	running atomic.Bool // the pass loop runs (Check)
 }
 
 // New builds a worker over svc; Start runs it.
@@ -157,6 +158,7 @@ func (w *Worker) Dropped() int64 { return w.dropped.Load() }
 func (w *Worker) Start() {
 	w.cfg.Metrics.WatchEventQueue(w.Backlog, w.Dropped)
 	w.loop.Add(1)
+	w.running.Store(true) // before the goroutine: ready at once
 	go w.run()
 	if w.cfg.PruneEvery > 0 {
 		w.loop.Add(1)
@@ -168,6 +170,7 @@ func (w *Worker) Start() {
 
 func (w *Worker) run() {
 	defer w.loop.Done()
+	defer w.running.Store(false)
 	t := time.NewTimer(w.cfg.Poll)
 	defer t.Stop()
 	for {
@@ -457,6 +460,15 @@ func clean(s string) string {
 		}
 	}
 	return s
+}
+
+// Check reports whether the delivery loop runs: /healthz/ready asks it.
+// A worker not started yet, drained, or whose loop ended is not ready.
+func (w *Worker) Check(context.Context) error {
+	if !w.running.Load() {
+		return errors.New("webhooks: the delivery worker is not running")
+	}
+	return nil
 }
 
 // Drain stops the worker: no new passes or items; the attempts in flight
