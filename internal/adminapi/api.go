@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -310,7 +311,10 @@ func decodeAPIBody(r *http.Request, v any) error {
 		case errors.Is(err, io.EOF):
 			return service.BadRequest("", "the request body is empty; send a JSON object")
 		case errors.As(err, &te):
-			return service.BadRequest(te.Field, "%s must be a JSON %s", te.Field, te.Type.Kind())
+			if te.Field == "" {
+				return service.BadRequest("", "the body must be a JSON object, not a JSON %s", te.Value)
+			}
+			return service.BadRequest(te.Field, "%s must be %s", te.Field, jsonKind(te.Type))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			return service.BadRequest(f, "unknown field %q", f)
@@ -321,6 +325,29 @@ func decodeAPIBody(r *http.Request, v any) error {
 		return service.BadRequest("", "the body must hold one JSON object")
 	}
 	return checkAPIText(raw)
+}
+
+// jsonKind names, as JSON does, what a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	case reflect.Slice, reflect.Array:
+		return "a JSON array"
+	case reflect.String:
+		return "a JSON string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a JSON " + t.Kind().String()
 }
 
 func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
