@@ -2,6 +2,7 @@ package adminapitest
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,4 +57,56 @@ func TestKeyNamesOverAPI(t *testing.T) {
 	c.do("DELETE", e.teamPath("/scim/keys/"+first.Body["id"].(string)), nil).must(t, 204)
 	c.do("DELETE", e.teamPath("/scim/keys/"+rotated.Body["id"].(string)), nil).must(t, 204)
 	c.do("POST", e.teamPath("/scim/keys"), map[string]any{"name": "okta"}).must(t, 201)
+}
+
+// TestKeyNamesUnderConcurrency: requests at once can't get around the
+// name rule or rotate one key twice (on PostgreSQL, where writers run
+// side by side, the team's row makes them take turns): of 8 creations of
+// one name exactly one is 201, the rest 409; of 8 rotations of one key
+// exactly one makes a successor; and a key already rotated, in its grace
+// period, is not rotated again.
+func TestKeyNamesUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.addMember("keys@acme.example", []string{service.RoleAdmin}, store.SourceManual, true)
+	c := e.token("keys@acme.example", testPassword, "keys")
+	const n = 8
+	at := func(do func() response) map[int]int {
+		var mu sync.Mutex
+		codes := map[int]int{}
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				r := do()
+				mu.Lock()
+				codes[r.Status]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		return codes
+	}
+	if codes := at(func() response {
+		return c.do("POST", e.teamPath("/scim/keys"), map[string]any{"name": "entra"})
+	}); codes[201] != 1 || codes[409] != n-1 {
+		t.Fatalf("%d creations of one name at once: %v, want one 201 and %d 409", n, codes, n-1)
+	}
+	list, _ := c.do("GET", e.teamPath("/scim/keys"), nil).must(t, 200).Body["keys"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("%d keys stored", len(list))
+	}
+	id := list[0].(map[string]any)["id"].(string)
+	if codes := at(func() response {
+		return c.do("POST", e.teamPath("/scim/keys/"+id+"/rotate"), map[string]any{"grace": "1h"})
+	}); codes[201] != 1 || codes[409] != n-1 {
+		t.Fatalf("%d rotations of one key at once: %v, want one 201 and %d 409", n, codes, n-1)
+	}
+	list, _ = c.do("GET", e.teamPath("/scim/keys"), nil).must(t, 200).Body["keys"].([]any)
+	if len(list) != 2 {
+		t.Fatalf("%d keys after the rotations, want the key and one successor", len(list))
+	}
+	msg := c.do("POST", e.teamPath("/scim/keys/"+id+"/rotate"), map[string]any{}).apiError(t, 409, "id")
+	if !strings.Contains(msg, "already rotated") {
+		t.Fatalf("rotating a rotated key: %s", msg)
+	}
 }

@@ -263,6 +263,11 @@ type Tx interface {
 	EventTx   // events.go
 
 	CreateTeam(ctx context.Context, t Team) error
+	// LockTeam holds the team's row until the transaction ends, so writes
+	// that check a team-wide rule before they insert (two active SCIM keys
+	// may not share a name) take turns on every replica. ErrNotFound when
+	// there is no such team.
+	LockTeam(ctx context.Context, teamID string) error
 	SetSCIMEnabled(ctx context.Context, teamID string, on bool) error
 	SetUserExtension(ctx context.Context, teamID, ext string) error
 	SetTeamPolicies(ctx context.Context, teamID string, seatLimit int, groupDeleteDeactivates bool) error

@@ -34,6 +34,11 @@ func (s *Service) CreateKey(ctx context.Context, teamSlug, name string, expiresA
 		// The logs name keys: two active keys of one team may not share
 		// a name (letter case aside). A rotation's new key keeps its
 		// old key's name while both work; that is the one exception.
+		// The team's row is held while the names are checked, so two
+		// creations at once (on any replica) take turns.
+		if err := tx.LockTeam(ctx, team.ID); err != nil {
+			return err
+		}
 		keys, err := tx.ListKeys(ctx, team.ID)
 		if err != nil {
 			return err
@@ -187,6 +192,11 @@ func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.
 		if err != nil {
 			return domain.TeamError(err, slug)
 		}
+		// Two rotations of one key at once must not both see it active
+		// and make two successors: they take turns on the team's row.
+		if err := tx.LockTeam(ctx, team.ID); err != nil {
+			return err
+		}
 		keys, err := tx.ListKeys(ctx, team.ID)
 		if err != nil {
 			return err
@@ -203,6 +213,12 @@ func (s *Service) RotateKey(ctx context.Context, slug, keyID string, grace time.
 		now := s.env.Now()
 		if st := domain.KeyStatus(*old, now); st != store.KeyActive {
 			return domain.Conflict("id", "key %q is %s; only an active key can be rotated (create a new one instead)", keyID, st)
+		}
+		if old.RevokedAt != nil {
+			// Already rotated, working out its grace period: a second
+			// rotation would leave two successors of one name.
+			return domain.Conflict("id", "key %q was already rotated and stops working at %s; rotate the key that replaced it instead",
+				keyID, old.RevokedAt.UTC().Format(time.RFC3339))
 		}
 		token, hash := domain.NewToken()
 		// The new key may change Super Admins only if the old one could

@@ -29,6 +29,7 @@ type Tx interface {
 	domain.AccountCreator
 
 	TeamBySlug(ctx context.Context, slug string) (store.Team, error)
+	LockTeam(ctx context.Context, teamID string) error
 	CreateTeam(ctx context.Context, t store.Team) error
 	CreateUser(ctx context.Context, u store.User) error
 	SetSCIMEnabled(ctx context.Context, teamID string, on bool) error

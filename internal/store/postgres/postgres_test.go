@@ -142,3 +142,56 @@ func TestDialectSQL(t *testing.T) {
 		t.Errorf("JSONEach elem(nil): got %s, want %s", got, want)
 	}
 }
+
+// LockTeam takes the team's row for the rest of the transaction: another
+// transaction's lock of it waits (here: gives up at its lock_timeout)
+// while plain reads of the team go on. The conformance suite's
+// concurrent test can't tell a missing lock from lucky scheduling; this
+// one can.
+func TestLockTeamHoldsTheRow(t *testing.T) {
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, pgtest.NewSchemaURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	team := store.Team{ID: "team-1", Slug: "acme", Name: "Acme"}
+	if err := s.Tx(ctx, func(tx store.Tx) error { return tx.CreateTeam(ctx, team) }); err != nil {
+		t.Fatal(err)
+	}
+	try := func(query string) error {
+		c, err := s.DB().Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		tx, err := c.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, "SET LOCAL lock_timeout = '200ms'"); err != nil {
+			return err
+		}
+		var id string
+		return tx.QueryRowContext(ctx, query, team.ID).Scan(&id)
+	}
+	err = s.Tx(ctx, func(tx store.Tx) error {
+		if err := tx.LockTeam(ctx, team.ID); err != nil {
+			return err
+		}
+		if err := try("SELECT id FROM teams WHERE id = $1"); err != nil {
+			t.Errorf("a plain read of the locked team: %v", err)
+		}
+		if err := try("SELECT id FROM teams WHERE id = $1 FOR UPDATE"); err == nil || !strings.Contains(err.Error(), "55P03") {
+			t.Errorf("another lock of the team while LockTeam holds it: %v, want a lock timeout (55P03)", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := try("SELECT id FROM teams WHERE id = $1 FOR UPDATE"); err != nil {
+		t.Fatalf("the lock outlived its transaction: %v", err)
+	}
+}

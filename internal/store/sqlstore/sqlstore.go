@@ -1052,6 +1052,11 @@ func (t *txStore) DeleteGroup(ctx context.Context, teamID, id string) error {
 
 // AddMembers and RemoveMembers are the writes of events.go that report
 // what they changed, with the report dropped.
+func (t *txStore) LockTeam(ctx context.Context, teamID string) error {
+	var id string
+	return notFound(t.row(ctx, `SELECT id FROM teams WHERE id = ?`+t.lock, teamID).Scan(&id))
+}
+
 func (t *txStore) AddMembers(ctx context.Context, teamID, groupID string, userIDs []string) error {
 	_, err := t.AddMembersChanged(ctx, teamID, groupID, userIDs)
 	return err

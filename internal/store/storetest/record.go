@@ -366,6 +366,11 @@ func (w *recTx) CreateTeam(ctx context.Context, t store.Team) error {
 	return w.tx.CreateTeam(ctx, t)
 }
 
+func (w *recTx) LockTeam(ctx context.Context, teamID string) error {
+	w.rec.note("Tx")
+	return w.tx.LockTeam(ctx, teamID)
+}
+
 func (w *recTx) SetSCIMEnabled(ctx context.Context, teamID string, on bool) error {
 	w.rec.note("Tx")
 	return w.tx.SetSCIMEnabled(ctx, teamID, on)

@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"MembershipChanges", testMembershipChanges},
 		{"Webhooks", testWebhooks},
 		{"DeprovisionGuard", testDeprovisionGuard},
+		{"LockTeam", testLockTeam},
 		{"EventReadsInsideTx", testEventReadsInsideTx},
 		{"TeamSettings", testTeamSettings},   // contract.go
 		{"Seats", testSeats},                 // contract.go
@@ -583,6 +584,44 @@ func testConcurrentWrites(t *testing.T, s store.Store) {
 	}
 	if got := memberIDs(t, s, tm.ID, g.ID); len(got) != n {
 		t.Fatalf("%d members after %d concurrent adds", len(got), n)
+	}
+}
+
+// testLockTeam: LockTeam refuses an unknown team, and writers that take
+// it before a check-then-insert take turns: of 8 concurrent "create the
+// key named okta unless the team has one", exactly one inserts.
+func testLockTeam(t *testing.T, s store.Store) {
+	tm := mkTeam(t, s, "acme")
+	if err := s.Tx(ctx, func(tx store.Tx) error { return tx.LockTeam(ctx, "nope") }); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("LockTeam of no team: %v, want ErrNotFound", err)
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs <- s.Tx(ctx, func(tx store.Tx) error {
+				if err := tx.LockTeam(ctx, tm.ID); err != nil {
+					return err
+				}
+				keys, err := tx.ListKeys(ctx, tm.ID)
+				if err != nil || len(keys) > 0 {
+					return err
+				}
+				return tx.CreateKey(ctx, store.SCIMKey{TeamID: tm.ID, ID: id("key"), Name: "okta", Prefix: fmt.Sprintf("rsk_%06d", i),
+					Hash: []byte(fmt.Sprintf("hash-%d", i)), CreatedBy: "test", Created: base})
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent locked create: %v", err)
+		}
+	}
+	if keys, err := s.ListKeys(ctx, tm.ID); err != nil || len(keys) != 1 {
+		t.Fatalf("%d keys after %d concurrent check-then-create under LockTeam (%v), want 1", len(keys), n, err)
 	}
 }
 
