@@ -84,7 +84,8 @@ var Dialect = sqlstore.Dialect{
 	// A read-modify-write (PUT, PATCH) locks its row as it reads it, so
 	// concurrent writers to one resource on any replica take turns rather
 	// than race to the version check; the check in the UPDATE stays.
-	RowLock: " FOR UPDATE",
+	RowLock:     " FOR UPDATE",
+	WritableCTE: true,
 	// Transaction-scoped, so it is released at commit or rollback and holds
 	// no session state (safe behind PgBouncer in transaction mode).
 	MigrationLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, hashtext(coalesce(current_schema(), '')))", migrationLockKey),

@@ -36,6 +36,10 @@ type Dialect struct {
 	// starting at once take turns: e.g. PostgreSQL's pg_advisory_xact_lock.
 	// SQLite needs none: its write transactions are already exclusive.
 	MigrationLock string
+	// WritableCTE: the backend runs an INSERT inside WITH (PostgreSQL), so
+	// a transaction's events are numbered and written in one statement,
+	// one round trip fewer while the team's counter row is held.
+	WritableCTE bool
 	// RowLock, when set, ends the reads of one user or group inside a write
 	// transaction (" FOR UPDATE"), so concurrent read-modify-writes of one
 	// resource queue on its row instead of failing the version check.

@@ -24,6 +24,44 @@ func mkEvent(teamID, typ string, at time.Time) store.Event {
 		Actor: []byte(`{"type":"cli"}`), Data: []byte(`{"n":"` + typ + `"}`)}
 }
 
+// testEventBatchSizes: a transaction's events of one team are numbered
+// in the order appended, without gaps, whatever their count (PostgreSQL
+// writes up to 16 in the numbering statement and more in statements of
+// their own: both ways, and the edges, are here), beside another team's.
+func testEventBatchSizes(t *testing.T, s store.Store) {
+	a := mkTeam(t, s, "acme")
+	b := mkTeam(t, s, "globex")
+	var want []string
+	for _, n := range []int{1, 15, 16, 17, 40, 64, 65} {
+		evs := make([]store.Event, n)
+		for i := range evs {
+			evs[i] = mkEvent(a.ID, fmt.Sprintf("t.%d", i), base.Add(time.Duration(i)*time.Millisecond))
+			want = append(want, evs[i].ID)
+		}
+		tx(t, s, func(tx store.Tx) error {
+			if err := tx.AppendEvents(ctx, mkEvent(b.ID, "other.team", base)); err != nil {
+				return err
+			}
+			return tx.AppendEvents(ctx, evs...)
+		})
+	}
+	got, err := s.ListEvents(ctx, a.ID, 0, 1000)
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("ListEvents: %d events, %v; want %d", len(got), err, len(want))
+	}
+	for i, e := range got {
+		if e.Seq != int64(i+1) || e.ID != want[i] || e.TeamID != a.ID {
+			t.Fatalf("event %d: seq %d id %s team %s; want seq %d id %s", i, e.Seq, e.ID, e.TeamID, i+1, want[i])
+		}
+	}
+	if other, err := s.ListEvents(ctx, b.ID, 0, 1000); err != nil || len(other) != 7 || other[6].Seq != 7 {
+		t.Fatalf("the other team's events: %d, %v", len(other), err)
+	}
+	if p, err := s.EventPosition(ctx, a.ID); err != nil || p.LastSeq != int64(len(want)) {
+		t.Fatalf("EventPosition = %+v, %v; want last %d", p, err, len(want))
+	}
+}
+
 func seqs(evs []store.Event) []int64 {
 	out := make([]int64, len(evs))
 	for i, e := range evs {

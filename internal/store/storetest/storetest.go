@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		// events.go:
 		{"Events", testEvents},
 		{"EventOrder", testEventOrder},
+		{"EventBatchSizes", testEventBatchSizes},
 		{"MembershipChanges", testMembershipChanges},
 		{"Webhooks", testWebhooks},
 		{"DeprovisionGuard", testDeprovisionGuard},
