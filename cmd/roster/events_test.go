@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/store/postgres/pgtest"
+	"github.com/rosterhq/roster/internal/testwait"
 )
 
 // TestEventAndWebhookCommands runs `roster events` and `roster webhook …`
@@ -65,13 +67,7 @@ func testEventCommands(t *testing.T, addr, storeFlag, where string) {
 	}
 	waitHits := func(n int) []hit {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for len(received()) < n {
-			if time.Now().After(deadline) {
-				t.Fatalf("the server delivered %d of %d events", len(received()), n)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		testwait.Until(t, 20*time.Second, fmt.Sprintf("%d events delivered", n), func() bool { return len(received()) >= n })
 		return received()
 	}
 

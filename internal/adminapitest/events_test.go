@@ -18,6 +18,7 @@ import (
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/testserver"
+	"github.com/rosterhq/roster/internal/testwait"
 )
 
 // event is one event of the pull API, decoded.
@@ -244,13 +245,7 @@ func TestEventsLongPoll(t *testing.T) {
 		}()
 		// Wait (on an observable condition, with a deadline) until the
 		// request is inside the server.
-		deadline := time.Now().Add(10 * time.Second)
-		for e.inFlight() <= base {
-			if time.Now().After(deadline) {
-				t.Fatal("the long poll never reached the server")
-			}
-			time.Sleep(time.Millisecond)
-		}
+		testwait.Until(t, 10*time.Second, "the long poll inside the server", func() bool { return e.inFlight() > base })
 		return ch
 	}
 

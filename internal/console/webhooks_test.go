@@ -25,6 +25,7 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/sqlite"
 	"github.com/rosterhq/roster/internal/testserver"
+	"github.com/rosterhq/roster/internal/testwait"
 	"github.com/rosterhq/roster/internal/webhooks"
 )
 
@@ -158,13 +159,7 @@ func verify(t *testing.T, got received, secrets ...string) {
 // eventually polls cond until it holds (a deadline, not a sleep).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testwait.Until(t, 15*time.Second, what, cond)
 }
 
 // TestWebhookPages: Team settings → Webhooks adds an endpoint (the secret

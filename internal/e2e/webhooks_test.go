@@ -24,6 +24,7 @@ import (
 	"github.com/rosterhq/roster/internal/store/postgres/pgtest"
 	"github.com/rosterhq/roster/internal/store/sqlite"
 	"github.com/rosterhq/roster/internal/testserver"
+	"github.com/rosterhq/roster/internal/testwait"
 	"github.com/rosterhq/roster/internal/webhooks"
 )
 
@@ -95,13 +96,7 @@ func (r *hookReceiver) acked() ([]string, map[string]int) {
 // eventually polls cond until it holds, failing after 20 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.Until(t, 20*time.Second, what, cond)
 }
 
 // adminAPI speaks the admin API with a team admin's personal API token.

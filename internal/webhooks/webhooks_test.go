@@ -29,6 +29,7 @@ import (
 	"github.com/rosterhq/roster/internal/store/postgres"
 	"github.com/rosterhq/roster/internal/store/postgres/pgtest"
 	"github.com/rosterhq/roster/internal/store/sqlite"
+	"github.com/rosterhq/roster/internal/testwait"
 )
 
 // The worker against the real service and store, SQLite then PostgreSQL
@@ -574,19 +575,11 @@ func TestLeaseExclusivity(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- a.RunOnce(f.ctx) }()
 	// Wait until a's request is at the receiver (it holds it).
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testwait.Until(t, 10*time.Second, "worker a's request at the receiver", func() bool {
 		mu.Lock()
-		n := inFlight
-		mu.Unlock()
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("worker a sent nothing")
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer mu.Unlock()
+		return inFlight == 1
+	})
 	f.run(b) // b finds the endpoint leased by a: sends nothing
 	mu.Lock()
 	if most != 1 || len(rcv.hits) != 0 {
@@ -638,13 +631,7 @@ func TestLeaseExclusivity(t *testing.T) {
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testwait.Until(t, d, "the condition", cond)
 }
 
 // TestWokenByCommits: a running worker whose timer would wait an hour

@@ -16,6 +16,7 @@ import (
 	"github.com/rosterhq/roster/internal/service"
 	"github.com/rosterhq/roster/internal/store/sqlite"
 	"github.com/rosterhq/roster/internal/testserver"
+	"github.com/rosterhq/roster/internal/testwait"
 	"github.com/rosterhq/roster/internal/webhooks"
 )
 
@@ -126,13 +127,7 @@ func TestWebhooksInTheBrowser(t *testing.T) {
 // eventually polls cond until it holds (a deadline, not a sleep).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testwait.Until(t, 15*time.Second, what, cond)
 }
 
 // clockEnv is newEnv with the service on a clock the test moves, and

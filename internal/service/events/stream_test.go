@@ -18,6 +18,7 @@ import (
 	"github.com/rosterhq/roster/internal/service/domain"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/sqlite"
+	"github.com/rosterhq/roster/internal/testwait"
 )
 
 // streamClock is a clock the test moves.
@@ -209,13 +210,7 @@ func (s *Service) waiting(teamID string) bool {
 // the team is subscribed.
 func untilWaiting(t *testing.T, s *Service, teamID string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !s.waiting(teamID) {
-		if time.Now().After(deadline) {
-			t.Fatal("no long poll is waiting")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Until(t, 10*time.Second, "a long poll waiting", func() bool { return s.waiting(teamID) })
 }
 
 type pollResult struct {
