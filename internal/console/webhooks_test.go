@@ -296,6 +296,12 @@ func TestWebhookPages(t *testing.T) {
 	if again := rc.all()[4]; again.id != first.id || again.seq != first.seq {
 		t.Fatalf("replay: id %s seq %d, want the first's %s %d", again.id, again.seq, first.id, first.seq)
 	}
+	// The receiver has it before the worker records the attempt: the
+	// page is read once the log holds it.
+	eventually(t, "the replay in the delivery log", func() bool {
+		l, _ := e.svc.WebhookDeliveries(ctx, caller, h.ID, 10)
+		return slices.ContainsFunc(l, func(d service.DeliveryView) bool { return d.Replay })
+	})
 	want(t, super.get(hookURL), 200, ">replay<")
 	// Everything since the first: the three again, in order.
 	r = super.post(hookURL+"/replay", url.Values{"since_seq": {fmt.Sprint(first.seq)}})
