@@ -385,13 +385,23 @@ func TestServeDrains(t *testing.T) {
 	if code, body := ready(); code != 200 {
 		t.Fatalf("before SIGTERM: %d %s", code, body)
 	}
-	// A request in flight: headers sent, the body not yet.
+	// A request in flight: headers sent, the body not yet. It carries a
+	// key, so its handler reads the body: a request whose handler answers
+	// without reading it (a 401) and is scheduled only after the shutdown
+	// began would have its connection closed with the body unread (net/http
+	// skips the discard once keep-alives are off), a race of the test's,
+	// not of serve's drain.
+	roster(t, "team", "create", "--data-dir", dir, "--name", "Acme", "--admin-email", "a@acme.example")
+	roster(t, "scim", "enable", "--data-dir", dir, "--team", "acme")
+	token := jsonObject(t, roster(t, "scim-key", "create", "--data-dir", dir, "--team", "acme", "--name", "okta", "--json"))["token"].(string)
+	body := `{"userName":"inflight@acme.example"}`
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /scim/v2/Users HTTP/1.1\r\nHost: %s\r\nContent-Type: application/scim+json\r\nContent-Length: 10\r\n\r\n{", addr)
+	fmt.Fprintf(conn, "POST /scim/v2/Users HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/scim+json\r\nContent-Length: %d\r\n\r\n%s",
+		addr, token, len(body), body[:1])
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -409,13 +419,13 @@ func TestServeDrains(t *testing.T) {
 	p.waitLog("shutdown: a second signal")
 	p.waitLog("shutdown: refusing new connections")
 	// The request in flight still gets its answer.
-	fmt.Fprint(conn, `"a":1}    `)
+	fmt.Fprint(conn, body[1:])
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatalf("the request in flight was cut: %v", err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 401 { // no key: the request ran to its answer
+	if resp.StatusCode != 201 { // the request ran to its answer
 		t.Fatalf("the request in flight got %d", resp.StatusCode)
 	}
 	conn.Close()
