@@ -13,6 +13,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/x509"
@@ -417,7 +418,7 @@ func (w *Worker) send(ctx context.Context, d service.WebhookDelivery) service.We
 	ts := now.Unix()
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Endpoint.URL, strings.NewReader(string(d.Body)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Endpoint.URL, bytes.NewReader(d.Body))
 	if err != nil {
 		return service.WebhookAttempt{Error: clean(err.Error())}
 	}
